@@ -1,0 +1,154 @@
+"""Offline Massachusetts place table: the 351 municipalities, postal place names and ZIP centroids.
+
+ZIP centroids come from the `zipcodes` package. A town's centroid is the mean of its standard ZIPs'
+centroids, which is approximate and is marked so wherever it is used.
+"""
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+import zipcodes
+
+from .paths import VOCABULARY_DIR
+
+EARTH_RADIUS_MILES = 3958.8
+
+
+def place_key(name: str) -> str:
+    """Return the comparison key of a place name: case, accents, punctuation and 'St.' folded."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"\bst\b\.?", "saint", text)
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def slugify(name: str) -> str:
+    """Return the URL slug of a place or name: lowercase words joined by hyphens."""
+    return place_key(name).replace(" ", "-")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A municipality or postal place name with its approximate centre."""
+
+    name: str
+    slug: str
+    municipality: str | None  # the municipality this is (or whose alias it is); None for villages
+    zips: tuple
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class ZipArea:
+    """One Massachusetts ZIP code with its centroid and postal place name."""
+
+    zip: str
+    place: str
+    lat: float
+    lon: float
+
+
+class PlaceTable:
+    """Lookups of Massachusetts places and ZIPs by name or code."""
+
+    def __init__(self, places, zips):
+        self.places = places  # place_key -> Place
+        self.zips = zips  # "01608" -> ZipArea
+
+    def place(self, name):
+        """Return the Place called `name`, or None."""
+        return self.places.get(place_key(name)) if name else None
+
+    def zip(self, code):
+        """Return the ZipArea for a 5-digit code, or None."""
+        return self.zips.get(str(code).strip()) if code else None
+
+    def suggest(self, name, n=3):
+        """Return up to n known place names close to a misspelt one."""
+        import difflib
+
+        keys = difflib.get_close_matches(place_key(name), list(self.places), n=n, cutoff=0.75)
+        return [self.places[k].name for k in keys]
+
+    def zip_matches_place(self, code, name) -> bool:
+        """Return whether ZIP `code` belongs to the place `name` (directly or through an alias)."""
+        place = self.place(name)
+        return bool(place) and str(code) in place.zips
+
+    def resolve(self, text):
+        """Return (Place or ZipArea, None) for a town name or ZIP typed by a person, or (None, message)."""
+        text = (text or "").strip()
+        if not text:
+            return None, "Enter a Massachusetts town or ZIP code."
+        if re.fullmatch(r"\d{5}(-\d{4})?", text):
+            area = self.zip(text[:5])
+            if area:
+                return area, None
+            return None, "%s is not a Massachusetts ZIP code." % text[:5]
+        cleaned = re.sub(r",?\s*(ma|mass|massachusetts)\.?$", "", text, flags=re.I).strip()
+        place = self.place(cleaned)
+        if place:
+            return place, None
+        close = self.suggest(cleaned)
+        if close:
+            return None, "No Massachusetts town called %s. Did you mean %s?" % (text, " or ".join(close))
+        return None, "No Massachusetts town or ZIP code matches %s." % text
+
+
+def haversine_miles(lat1, lon1, lat2, lon2) -> float:
+    """Return the great-circle distance in miles between two points."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(a))
+
+
+def _municipalities(directory):
+    with open(Path(directory) / "ma-municipalities.txt", encoding="utf-8") as handle:
+        return [line.strip() for line in handle if line.strip() and not line.startswith("#")]
+
+
+def _centre(areas):
+    standard = [a for a in areas if a[1] == "STANDARD"] or areas
+    lat = sum(a[0].lat for a in standard) / len(standard)
+    lon = sum(a[0].lon for a in standard) / len(standard)
+    return round(lat, 4), round(lon, 4)
+
+
+@lru_cache(maxsize=2)
+def load_places(directory: Path = VOCABULARY_DIR) -> PlaceTable:
+    """Return the Massachusetts place table (cached; built once per process)."""
+    with open(Path(directory) / "place-aliases.yaml", encoding="utf-8") as handle:
+        aliases = yaml.safe_load(handle) or {}
+    zips, by_name, display = {}, {}, {}
+    for row in zipcodes.filter_by(state="MA"):
+        area = ZipArea(row["zip_code"], row["city"], float(row["lat"]), float(row["long"]))
+        zips[area.zip] = area
+        for name in [row["city"], *row.get("acceptable_cities", [])]:
+            key = place_key(name)
+            display.setdefault(key, name)
+            by_name.setdefault(key, []).append((area, row["zip_code_type"]))
+    municipalities = _municipalities(directory)
+    municipality_keys = {place_key(m): m for m in municipalities}
+    places = {}
+    for key, areas in by_name.items():
+        lat, lon = _centre(areas)
+        name = municipality_keys.get(key, display[key])
+        places[key] = Place(name, slugify(name), municipality_keys.get(key), tuple(sorted({a[0].zip for a in areas})), lat, lon)
+    for municipality, postal_names in aliases.items():
+        areas = [a for postal in postal_names for a in by_name.get(place_key(postal), [])]
+        lat, lon = _centre(areas)
+        zip_codes = tuple(sorted({a[0].zip for a in areas}))
+        places[place_key(municipality)] = Place(municipality, slugify(municipality), municipality, zip_codes, lat, lon)
+        for postal in postal_names:  # the postal name now counts as part of the municipality
+            old = places[place_key(postal)]
+            places[place_key(postal)] = Place(old.name, old.slug, municipality, old.zips, old.lat, old.lon)
+    missing = [m for m in municipalities if place_key(m) not in places]
+    if missing:  # the data files and the package disagree: fail loudly rather than reject real towns
+        raise RuntimeError("place table lacks municipalities: %s" % ", ".join(missing))
+    return PlaceTable(places, zips)

@@ -1,0 +1,370 @@
+"""Load and validate provider records: one YAML file in, a record or a list of clear errors out.
+
+No Pelican import here: the `iop` command, the build and the tests all use this module directly.
+"""
+
+import datetime
+import difflib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jsonschema
+from jsonschema import Draft202012Validator, ValidationError
+
+from . import yaml_loader
+from .derive import minutes, track_weekly_hours
+from .errors import ProviderError
+from .paths import SCHEMA_PATH
+from .places import PlaceTable, load_places
+from .vocab import Vocabularies, load_vocabularies
+
+logger = logging.getLogger(__name__)
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+STALE_AFTER_DAYS = 180
+SCHEMA_FILES = {"schema.json"}
+
+# What a pattern means, said to a person rather than as a regular expression.
+PATTERN_HINTS = {
+    "phone": "a US phone number such as (508) 794-4400 or 508-794-4400, optionally 'ext. 12'",
+    "zip": 'a 5-digit ZIP in quotes, such as "01608"',
+    "start": 'a 24-hour time in quotes, such as "09:00" or "17:30"',
+    "end": 'a 24-hour time in quotes, such as "12:30" or "21:00"',
+    "id": "kebab-case: lowercase letters, digits and single hyphens, equal to the file name",
+}
+
+
+@dataclass
+class ProviderRecord:
+    """A validated provider record: its id, file, data and where each field sits in the file."""
+
+    id: str
+    path: Path
+    data: dict
+    positions: dict
+
+    def line_of(self, *field_path) -> int:
+        return self.positions.get(tuple(field_path), (1, 1))[0]
+
+
+@lru_cache(maxsize=2)
+def load_schema(path: Path = SCHEMA_PATH) -> dict:
+    """Return the provider JSON Schema."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def check_url(value) -> str | None:
+    """Return why `value` is not an acceptable public http(s) URL, or None when it is."""
+    if not isinstance(value, str):
+        return None
+    if value != value.strip() or re.search(r"[\s<>\"'`\\^{}|]", value) or any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or 0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069 for c in value):
+        return "contains spaces, quotes or control characters"
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname or "." not in parts.hostname:
+        return "has no valid host name"
+    if parts.username or parts.password:
+        return "must not contain a user name or password"
+    return None
+
+
+def _validator_class(vocabularies: Vocabularies, places: PlaceTable):
+    def vocabulary(validator, name, instance, schema):
+        if isinstance(instance, str) and instance not in vocabularies[name]:
+            yield ValidationError("unknown %s term %r" % (name, instance), validator="x-vocabulary",
+                                  validator_value=name)
+
+    def url(validator, enabled, instance, schema):
+        problem = enabled and check_url(instance)
+        if problem:
+            yield ValidationError("URL %s" % problem, validator="x-url")
+
+    def ma_place(validator, enabled, instance, schema):
+        if enabled and isinstance(instance, str) and not places.place(instance):
+            yield ValidationError("%r is not a Massachusetts city, town or postal place name" % instance,
+                                  validator="x-ma-place")
+
+    def ma_zip(validator, enabled, instance, schema):
+        if enabled and isinstance(instance, str) and re.fullmatch(r"\d{5}", instance) and not places.zip(instance):
+            yield ValidationError("%s is not a Massachusetts ZIP code" % instance, validator="x-ma-zip")
+
+    return jsonschema.validators.extend(
+        Draft202012Validator,
+        {"x-vocabulary": vocabulary, "x-url": url, "x-ma-place": ma_place, "x-ma-zip": ma_zip},
+    )
+
+
+class RecordValidator:
+    """Validates provider files against the schema, the vocabularies and the place table."""
+
+    def __init__(self, vocabularies: Vocabularies | None = None, places: PlaceTable | None = None,
+                 schema: dict | None = None, today: datetime.date | None = None):
+        self.vocabularies = vocabularies or load_vocabularies()
+        self.places = places or load_places()
+        self.schema = schema or load_schema()
+        self.today = today or datetime.date.today()
+        cls = _validator_class(self.vocabularies, self.places)
+        self._validator = cls(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+    # -- one file ---------------------------------------------------------------------------------------
+
+    def load(self, path: Path, display_path: str | None = None):
+        """Return (ProviderRecord or None, [ProviderError]) for one file; never raises for bad input."""
+        path = Path(path)
+        shown = display_path or str(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            return None, [ProviderError(shown, 1, 1, "", "cannot read file: %s" % exc.strerror)]
+        try:
+            data, positions, key_positions = yaml_loader.parse(yaml_loader.decode(raw))
+        except yaml_loader.YamlProblem as problem:
+            return None, [ProviderError(shown, problem.line, problem.column, "", problem.message, problem.hint)]
+        except yaml_loader.YamlProblems as problems:
+            return None, [ProviderError(shown, p.line, p.column, "", p.message, p.hint) for p in problems.problems]
+        if not isinstance(data, dict):
+            return None, [ProviderError(shown, 1, 1, "", "a record must be a mapping of field: value",
+                                        "start from `iop new` or copy an existing record")]
+        problems = []
+        stem = path.stem
+        if path.suffix != ".yaml":
+            problems.append(ProviderError(shown, 1, 1, "", "record files end in .yaml", "rename to %s.yaml" % stem))
+        if not ID_PATTERN.match(stem):
+            problems.append(ProviderError(shown, 1, 1, "id", "file name %r is not a kebab-case id" % stem,
+                                          "rename to %s.yaml" % _kebab(stem)))
+        if "id" in data and data["id"] != stem:
+            line, col = positions.get(("id",), (1, 1))
+            problems.append(ProviderError(shown, line, col, "id", "id %r is not the file name %r" % (data["id"], stem),
+                                          "set id: %s or remove the id field" % stem))
+        problems += self._schema_errors(data, shown, positions, key_positions)
+        problems += self._cross_field_errors(data, shown, positions)
+        record = ProviderRecord(stem, path, data, positions)
+        return record, sorted(problems, key=lambda e: (e.line, e.column, e.field))
+
+    def _schema_errors(self, data, shown, positions, key_positions):
+        found = []
+        for error in self._validator.iter_errors(data):
+            found.extend(self._explain(error, data, shown, positions, key_positions))
+        return found
+
+    def _explain(self, error, data, shown, positions, key_positions):
+        path = tuple(error.absolute_path)
+        field = _dotted(path)
+        line, col = positions.get(path, (1, 1))
+        kind = error.validator
+        last = next((p for p in reversed(path) if isinstance(p, str)), "")
+
+        def one(message, hint="", where=None):
+            l, c = where or (line, col)
+            return [ProviderError(shown, l, c, field, message, hint)]
+
+        if kind in ("oneOf", "anyOf") and error.context:
+            best = jsonschema.exceptions.best_match(error.context)
+            return self._explain(best, data, shown, positions, key_positions)
+        if kind == "additionalProperties":
+            allowed = sorted(error.schema.get("properties", {}))
+            out = []
+            for key in sorted(set(error.instance) - set(allowed)):
+                where = key_positions.get(path + (key,), (line, col))
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                hint = ("did you mean '%s'?" % close[0]) if close else "allowed fields: %s" % ", ".join(allowed)
+                out.append(ProviderError(shown, where[0], where[1], _dotted(path + (key,)),
+                                         "unknown field '%s'" % key, hint))
+            return out
+        if kind == "required":
+            missing = re.search(r"'([^']+)' is a required property", error.message)
+            name = missing.group(1) if missing else "?"
+            description = error.schema.get("properties", {}).get(name, {}).get("description", "")
+            return [ProviderError(shown, line, col, _dotted(path + (name,)), "required field '%s' is missing" % name,
+                                  "add it: %s" % description if description else "")]
+        if kind == "x-vocabulary":
+            vocabulary = self.vocabularies[error.validator_value]
+            guess = vocabulary.suggest(error.instance)
+            hint = "did you mean '%s'?" % guess if guess else "expected one of: %s" % ", ".join(vocabulary.slugs()[:30])
+            return one(error.message, "expected a term from providers/vocabulary/%s.yaml; %s" % (vocabulary.name, hint))
+        if kind == "x-ma-place":
+            close = self.places.suggest(error.instance)
+            hint = ("did you mean %s?" % " or ".join("'%s'" % c for c in close)) if close else \
+                "use the town's name as in providers/vocabulary/ma-municipalities.txt or a postal place name"
+            return one(error.message, hint)
+        if kind == "x-ma-zip":
+            return one(error.message, "expected a Massachusetts ZIP (01001-02791, 05501, 05544); check the digits")
+        if kind == "x-url":
+            return one(error.message, "expected a full address such as https://example-provider.org/iop")
+        if kind == "type":
+            expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+            got = _type_name(error.instance)
+            hint = "expected %s" % " or ".join(_type_word(t) for t in expected)
+            if last in PATTERN_HINTS:
+                hint = "expected %s" % PATTERN_HINTS[last]
+            return one("expected %s, got %s %r" % (" or ".join(expected), got, error.instance), hint)
+        if kind == "pattern":
+            return one("%r is not in the expected format" % error.instance,
+                       "expected %s" % PATTERN_HINTS.get(last, "text matching %s" % error.validator_value))
+        if kind == "enum":
+            choices = [c for c in error.validator_value if c is not None]
+            close = difflib.get_close_matches(str(error.instance), [str(c) for c in choices], n=1, cutoff=0.5)
+            hint = "expected one of: %s" % ", ".join(map(str, choices))
+            if close:
+                hint += "; did you mean '%s'?" % close[0]
+            return one("%r is not allowed here" % (error.instance,), hint)
+        if kind == "format":
+            if error.validator_value == "date":
+                return one("%r is not a date" % (error.instance,), "expected YYYY-MM-DD, such as 2026-11-24")
+            return one(error.message)
+        if kind == "minItems" and last == "sources":
+            return one("at least one source is required", "add - url: https://... and accessed: YYYY-MM-DD")
+        if kind == "uniqueItems":
+            return one("a term is listed twice", "list each term once")
+        if kind in ("minLength", "maxLength", "minimum", "maximum", "minItems"):
+            return one(error.message, "")
+        return one(error.message)
+
+    def _cross_field_errors(self, data, shown, positions):
+        found = []
+
+        def add(path, message, hint="", severity="error"):
+            line, col = positions.get(tuple(path), (1, 1))
+            found.append(ProviderError(shown, line, col, _dotted(path), message, hint, severity))
+
+        for key in ("last_verified", "added"):
+            when = _date(data.get(key))
+            if when and when > self.today:
+                add((key,), "%s is in the future" % when.isoformat(), "use the date the facts were read")
+        verified = _date(data.get("last_verified"))
+        if verified and (self.today - verified).days > STALE_AFTER_DAYS:
+            add(("last_verified",), "not verified for %d days" % (self.today - verified).days,
+                "re-check the sources and update last_verified", "warning")
+        for index, source in enumerate(data.get("sources") or []):
+            accessed = _date(source.get("accessed")) if isinstance(source, dict) else None
+            if accessed and accessed > self.today:
+                add(("sources", index, "accessed"), "%s is in the future" % accessed.isoformat(), "use the date the page was read")
+        for key in ("program_length_weeks",):
+            _check_range(data.get(key), (key,), add)
+        for index, track in enumerate(data.get("tracks") or []):
+            if not isinstance(track, dict):
+                continue
+            base = ("tracks", index)
+            _check_range(track.get("hours_per_week"), base + ("hours_per_week",), add)
+            start, end = minutes(track.get("start")), minutes(track.get("end"))
+            if start is not None and end is not None and end <= start:
+                add(base + ("end",), "end %s is not after start %s" % (track["end"], track["start"]),
+                    "times are 24-hour: 5:30 pm is \"17:30\"")
+                continue
+            hours = track_weekly_hours(track)
+            level = track.get("level")
+            threshold = _threshold(level, track.get("population"))
+            if hours and hours[1] is not None and threshold and hours[1] < threshold:
+                add(base, "%s hours a week is below the %s threshold of %g hours" % (_fmt(hours[1]), level.upper(), threshold),
+                    "check the days and times, or the level of care", "warning")
+        for index, location in enumerate(data.get("locations") or []):
+            if not isinstance(location, dict):
+                continue
+            code, city = location.get("zip"), location.get("city")
+            if (isinstance(code, str) and isinstance(city, str) and self.places.zip(code) and self.places.place(city)
+                    and not self.places.zip_matches_place(code, city)):
+                add(("locations", index, "zip"), "ZIP %s is in %s, not %s" % (code, self.places.zip(code).place, city),
+                    "check the ZIP and the city", "warning")
+        return found
+
+    # -- many files -------------------------------------------------------------------------------------
+
+    def load_many(self, paths, root: Path | None = None):
+        """Return ([ProviderRecord], [ProviderError]) for files and folders; each file read on its own."""
+        records, problems, seen = [], [], {}
+        for path in expand_paths(paths):
+            shown = _display(path, root)
+            try:
+                record, errors = self.load(path, shown)
+            except Exception as exc:  # one broken file must not hide the others' problems
+                logger.exception("unexpected failure reading %s", path)
+                record, errors = None, [ProviderError(shown, 1, 1, "", "could not be read: %s" % exc)]
+            problems.extend(errors)
+            if record is None:
+                continue
+            if record.id in seen:
+                problems.append(ProviderError(shown, 1, 1, "id", "duplicate id '%s' (also %s)" % (record.id, seen[record.id]),
+                                              "each provider has one file; rename one of them"))
+                continue
+            seen[record.id] = shown
+            if not any(e.is_error for e in errors):
+                records.append(record)
+        records.sort(key=lambda r: r.id)
+        return records, sorted(problems, key=lambda e: (e.path, e.line, e.column))
+
+
+def expand_paths(paths):
+    """Return the provider files named by `paths`: files as given, folders as their *.yaml files."""
+    files = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            files.extend(p for p in sorted(path.glob("*.y*ml")) if p.name not in SCHEMA_FILES)
+        else:
+            files.append(path)
+    return files
+
+
+def _display(path: Path, root):
+    try:
+        return str(path.resolve().relative_to(Path(root or Path.cwd()).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _dotted(path) -> str:
+    out = ""
+    for part in path:
+        out += "[%d]" % part if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def _kebab(text):
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "provider-name"
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _type_name(value):
+    return {bool: "boolean", int: "number", float: "number", str: "text", list: "list", dict: "mapping",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _type_word(name):
+    return {"string": "text", "array": "a list", "object": "a mapping", "null": "null (unknown)",
+            "boolean": "true or false", "number": "a number", "integer": "a whole number"}.get(name, name)
+
+
+def _fmt(number):
+    return ("%.1f" % number).rstrip("0").rstrip(".")
+
+
+def _check_range(value, path, add):
+    if isinstance(value, dict) and isinstance(value.get("min"), (int, float)) and isinstance(value.get("max"), (int, float)):
+        if value["max"] < value["min"]:
+            add(path + ("max",), "max %s is smaller than min %s" % (value["max"], value["min"]), "swap them")
+
+
+def _threshold(level, population):
+    from .derive import IOP_ADOLESCENT_MIN_HOURS, IOP_ADULT_MIN_HOURS, PHP_MIN_HOURS
+
+    if level == "iop":
+        return IOP_ADOLESCENT_MIN_HOURS if population in ("adolescents", "children") else IOP_ADULT_MIN_HOURS
+    if level == "php":
+        return PHP_MIN_HOURS
+    return None

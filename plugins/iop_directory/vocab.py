@@ -1,0 +1,91 @@
+"""The controlled vocabularies (payers, levels, focus, ...) read from providers/vocabulary/."""
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .paths import VOCABULARY_DIR
+
+VOCABULARY_NAMES = ("insurance", "levels", "focus", "populations", "modalities", "languages")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One vocabulary term: its slug, display name and the other words people use for it."""
+
+    slug: str
+    name: str
+    aliases: tuple = ()
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", str(text).lower()).strip()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Terms of one vocabulary in file order, with lookups by slug and by alias."""
+
+    name: str
+    terms: tuple
+
+    def __contains__(self, slug):
+        return any(t.slug == slug for t in self.terms)
+
+    def __getitem__(self, slug) -> Term:
+        for term in self.terms:
+            if term.slug == slug:
+                return term
+        raise KeyError(slug)
+
+    def slugs(self):
+        return [t.slug for t in self.terms]
+
+    def suggest(self, word: str):
+        """Return the slug a mistyped or aliased term most likely meant, or None."""
+        wanted = _normal(word)
+        for term in self.terms:
+            if wanted in {_normal(term.slug), _normal(term.name)} | {_normal(a) for a in term.aliases}:
+                return term.slug
+        close = difflib.get_close_matches(str(word).lower(), self.slugs(), n=1, cutoff=0.6)
+        if close:
+            return close[0]
+        names = {_normal(t.name): t.slug for t in self.terms}
+        close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
+        return names[close[0]] if close else None
+
+
+def _read(path: Path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    """All vocabularies plus the payer categories."""
+
+    by_name: dict
+    payer_categories: dict  # slug -> display name
+
+    def __getitem__(self, name) -> Vocabulary:
+        return self.by_name[name]
+
+
+@lru_cache(maxsize=4)
+def load_vocabularies(directory: Path = VOCABULARY_DIR) -> Vocabularies:
+    """Return the vocabularies in `directory` (cached: they are read once per process)."""
+    by_name = {}
+    for name in VOCABULARY_NAMES:
+        terms = []
+        for slug, entry in _read(Path(directory) / f"{name}.yaml").items():
+            entry = entry or {}
+            extra = {k: v for k, v in entry.items() if k not in ("name", "aliases")}
+            terms.append(Term(str(slug), entry.get("name", slug), tuple(entry.get("aliases") or ()), extra))
+        by_name[name] = Vocabulary(name, tuple(terms))
+    categories = {str(k): v["name"] for k, v in _read(Path(directory) / "payer-categories.yaml").items()}
+    return Vocabularies(by_name, categories)

@@ -1,0 +1,182 @@
+"""Parse one YAML record into plain Python data plus the line/column of every field.
+
+PyYAML alone is not enough for records maintainers edit by hand: it silently keeps the last of two duplicate
+keys, expands aliases without limit and builds arbitrary objects from tags. This loader composes the node tree
+with those features refused, then builds the data itself so every value keeps its position.
+"""
+
+import yaml
+
+MAX_BYTES = 512 * 1024
+MAX_DEPTH = 32
+
+# Plain scalars under these keys keep their source text: an unquoted ZIP like 01605 would otherwise become
+# the octal number 901 and a time like 9:30 the sexagesimal number 570.
+RAW_TEXT_KEYS = frozenset({"zip", "start", "end", "phone"})
+
+_STANDARD_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
+
+
+class YamlProblem(Exception):
+    """A record that cannot be read as YAML; line and column are 1-based."""
+
+    def __init__(self, message, line=1, column=1, hint=""):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.hint = hint
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors, aliases and deep nesting while composing."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        mark = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            raise YamlProblem(
+                "aliases (*%s) are not allowed in provider records" % event.anchor,
+                mark.line + 1, mark.column + 1, "write the value out in full")
+        if getattr(event, "anchor", None):
+            raise YamlProblem(
+                "anchors (&%s) are not allowed in provider records" % event.anchor,
+                mark.line + 1, mark.column + 1, "remove the anchor and write values out in full")
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise YamlProblem(
+                "nesting is deeper than %d levels" % MAX_DEPTH, mark.line + 1, mark.column + 1,
+                "a provider record is at most a few levels deep; check the indentation")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def decode(raw: bytes) -> str:
+    """Return the text of a record file, or raise YamlProblem for size, BOM or encoding trouble."""
+    if len(raw) > MAX_BYTES:
+        raise YamlProblem(
+            "file is %d bytes; a provider record is at most %d bytes" % (len(raw), MAX_BYTES),
+            hint="a record holds one provider; move long text out or split the file")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise YamlProblem(
+            "file starts with a byte-order mark (BOM)",
+            hint="save the file as UTF-8 without BOM")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise YamlProblem(
+            "byte 0x%02x is not valid UTF-8" % raw[exc.start], line, column,
+            "save the file as UTF-8") from None
+
+
+def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = getattr(exc, "problem", None) or str(exc)
+    hint = "check the indentation and quoting on this line"
+    if "\t" in problem or "'\\t'" in problem:
+        hint = "indent with spaces, not tabs"
+    elif "expected <document end>" in problem or "but found another document" in str(exc):
+        hint = "a record is one YAML document; remove the extra '---'"
+    return YamlProblem("YAML syntax error: %s" % problem, line, column, hint)
+
+
+def parse(text: str):
+    """Return (data, positions, key_positions) for a YAML document.
+
+    positions maps a field path (a tuple of keys and list indexes) to the (line, column) of its value;
+    key_positions maps it to the position of its key. Raises YamlProblem, or the problems found while
+    building the data (duplicate keys, tags) as a list in YamlProblems.
+    """
+    loader = _BoundedLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as exc:
+            raise _syntax_problem(exc) from None
+        except RecursionError:
+            raise YamlProblem("nesting is too deep", hint="check the indentation") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise YamlProblem("file is empty", hint="start from `iop new` or copy an existing record")
+    builder = _Builder()
+    data = builder.build(node, ())
+    if builder.problems:
+        raise YamlProblems(builder.problems)
+    return data, builder.positions, builder.key_positions
+
+
+class YamlProblems(Exception):
+    """Several problems found while building data from a well-formed YAML tree."""
+
+    def __init__(self, problems):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+class _Builder:
+    def __init__(self):
+        self.positions = {}
+        self.key_positions = {}
+        self.problems = []
+        self._scalars = yaml.SafeLoader("")
+
+    def _where(self, node):
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def build(self, node, path):
+        self.positions[path] = self._where(node)
+        if node.tag not in _STANDARD_TAGS:
+            line, column = self._where(node)
+            self.problems.append(YamlProblem(
+                "YAML tag %s is not allowed" % node.tag, line, column,
+                "remove the tag; records hold plain text, numbers, lists and mappings"))
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (index,)) for index, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _mapping(self, node, path):
+        result = {}
+        first_seen = {}
+        for key_node, value_node in node.value:
+            line, column = self._where(key_node)
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.append(YamlProblem(
+                    "only plain field names are allowed as keys", line, column,
+                    "write `field: value`; merge keys (<<) and complex keys are not supported"))
+                continue
+            key = key_node.value
+            if key in first_seen:
+                self.problems.append(YamlProblem(
+                    "duplicate key '%s' (first at line %d)" % (key, first_seen[key]), line, column,
+                    "YAML keeps only the last value, which silently loses data; merge the two into one"))
+                continue
+            first_seen[key] = line
+            self.key_positions[path + (key,)] = (line, column)
+            result[key] = self.build(value_node, path + (key,))
+        return result
+
+    def _scalar(self, node, path):
+        if node.style is not None and node.style not in ("", None):
+            return node.value  # quoted or block scalars are text as written
+        if path and path[-1] in RAW_TEXT_KEYS and node.tag != "tag:yaml.org,2002:null":
+            return node.value
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            return node.value  # dates stay ISO text; the schema checks their format
+        return self._scalars.construct_object(node)
