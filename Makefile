@@ -1,0 +1,62 @@
+# Two commands do everything on a fresh machine:
+#   make serve   set up, build the site into output/ and serve it at http://localhost:8000
+#   make test    set up (including Chromium for browser tests) and run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+OUTPUT ?= output
+VENDOR := theme/static/vendor
+
+.PHONY: serve build test assets chromium publish clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make serve  - build the site and serve it at http://localhost:$(PORT)"
+	@echo "make test   - run every test (installs what the tests need, including Chromium)"
+	@echo "make build  - build the site into $(OUTPUT)/"
+	@echo "make publish - build with publishconf.py (absolute URLs) into $(OUTPUT)/"
+
+$(BIN)/iop: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test-deps: $(BIN)/iop pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+# Front-end packages come from npm (versions pinned in package-lock.json) and are copied into the theme,
+# so the site never loads them from another host.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(VENDOR)/lunr/lunr.min.js: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)/lunr
+	cp node_modules/lunr/lunr.min.js node_modules/lunr/LICENSE $(VENDOR)/lunr/
+	@touch $@
+
+assets: $(VENDOR)/lunr/lunr.min.js
+
+# Browser tests drive Debian's Chromium; Playwright's own browser download is not used.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+build: $(BIN)/iop assets
+	$(BIN)/iop build --output $(OUTPUT)
+
+serve: build
+	@echo "Serving http://localhost:$(PORT) (Ctrl-C to stop)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory $(OUTPUT)
+
+test: $(VENV)/.test-deps assets chromium
+	$(BIN)/python -m pytest
+
+publish: $(BIN)/iop assets
+	$(BIN)/iop build --settings publishconf.py --output $(OUTPUT)
+
+clean:
+	rm -rf $(OUTPUT) $(VENDOR) node_modules

@@ -1,0 +1,54 @@
+"""Pelican settings for local builds (relative URLs). publishconf.py extends this for the published site."""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "plugins"))
+
+SITENAME = "Massachusetts IOP Directory"
+SITEURL = ""
+SITE_DESCRIPTION = ("A free, independent directory of intensive outpatient programs (IOPs) for mental health, "
+                    "substance use and co-occurring care in Massachusetts, with sources for every fact.")
+PATH = os.path.join(HERE, "content")
+PAGE_PATHS = ["pages"]
+ARTICLE_PATHS = ["articles"]
+STATIC_PATHS = []
+TIMEZONE = "America/New_York"
+DEFAULT_LANG = "en"
+THEME = os.path.join(HERE, "theme")
+RELATIVE_URLS = True
+
+PLUGIN_PATHS = [os.path.join(HERE, "plugins")]
+PLUGINS = ["iop_directory"]
+PROVIDERS_PATH = os.path.join(HERE, "providers")
+# Where "Report outdated information" opens a prefilled issue.
+IOP_REPOSITORY_URL = "https://github.com/ma-iop-directory/ma-iop-directory"
+
+# Autoescape is off in Pelican by default; provider text is untrusted, so every template escapes.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True,
+                     "extensions": ["jinja2.ext.i18n"]}
+
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+# The directory has no blog: no articles, tags, categories, authors or archives.
+DIRECT_TEMPLATES = []
+ARTICLE_SAVE_AS = ""
+ARTICLE_LANG_SAVE_AS = ""
+DRAFT_SAVE_AS = ""
+DRAFT_LANG_SAVE_AS = ""
+PAGE_LANG_SAVE_AS = ""
+TAG_SAVE_AS = ""
+TAGS_SAVE_AS = ""
+CATEGORY_SAVE_AS = ""
+CATEGORIES_SAVE_AS = ""
+AUTHOR_SAVE_AS = ""
+AUTHORS_SAVE_AS = ""
+ARCHIVES_SAVE_AS = ""
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+DEFAULT_PAGINATION = False
+SLUGIFY_SOURCE = "basename"

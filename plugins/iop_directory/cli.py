@@ -1,0 +1,101 @@
+"""The `iop` command: validate records and build the site. Problems print as one line each, never a traceback."""
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .errors import RecordsInvalid
+from .paths import PROVIDERS_DIR, REPO_ROOT
+
+logger = logging.getLogger(__name__)
+
+
+def _report(problems, out):
+    for problem in problems:
+        print(problem.format(), file=out)
+
+
+def cmd_validate(args) -> int:
+    from .records import RecordValidator
+
+    paths = args.paths or [PROVIDERS_DIR]
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        for path in missing:
+            print("%s: no such file or folder" % path, file=sys.stderr)
+        return 2
+    records, problems = RecordValidator().load_many(paths)
+    _report(problems, sys.stderr)
+    errors = sum(1 for p in problems if p.is_error)
+    warnings = len(problems) - errors
+    files = len({p.path for p in problems if p.is_error})
+    if errors:
+        print("%d error(s) in %d file(s), %d warning(s); %d record(s) valid" % (errors, files, warnings, len(records)),
+              file=sys.stderr)
+        return 1
+    print("%d record(s) valid, %d warning(s)" % (len(records), warnings))
+    return 0
+
+
+def cmd_build(args) -> int:
+    from .build import build_site
+
+    settings = Path(args.settings)
+    if not settings.exists():
+        print("%s: no such settings file" % settings, file=sys.stderr)
+        return 2
+    overrides = {}
+    if args.providers:
+        overrides["PROVIDERS_PATH"] = str(Path(args.providers).resolve())
+    try:
+        output = build_site(settings, Path(args.output), overrides)
+    except RecordsInvalid as invalid:
+        _report(invalid.errors, sys.stderr)
+        print("build stopped: %d error(s) in provider records; %s was not changed" % (len(invalid.errors), args.output),
+              file=sys.stderr)
+        return 1
+    except Exception as exc:  # a Pelican or template failure: one clear line, output untouched
+        logger.debug("build failed", exc_info=True)
+        print("build failed: %s: %s; %s was not changed" % (type(exc).__name__, exc, args.output), file=sys.stderr)
+        return 1
+    print("built %s" % output)
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="iop", description="Massachusetts IOP directory tools.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details, including Pelican's")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    validate = commands.add_parser("validate", help="check provider records and report every problem")
+    validate.add_argument("paths", nargs="*", help="record files or folders (default: providers/)")
+    validate.set_defaults(run=cmd_validate)
+
+    build = commands.add_parser("build", help="validate, then build the site")
+    build.add_argument("--output", default="output", help="output folder (default: output)")
+    build.add_argument("--settings", default=str(REPO_ROOT / "pelicanconf.py"), help="Pelican settings file")
+    build.add_argument("--providers", help="folder of provider records (default: the settings' PROVIDERS_PATH)")
+    build.set_defaults(run=cmd_build)
+
+    from . import cli_maintain
+
+    cli_maintain.add_commands(commands)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Pelican glue: a generator that reads provider records and writes the directory's pages and data files.
+
+Reading and validation live in `records`, display data in `views`, the search index in `search_index`;
+this module only connects them to Pelican (settings, the theme's Jinja environment, the writer).
+"""
+
+import datetime
+import gettext
+import json
+import logging
+import os
+from pathlib import Path
+
+import yaml
+from pelican import signals
+from pelican.generators import Generator
+
+from . import search_index, views
+from .errors import RecordsInvalid, SettingError
+from .paths import CONTENT_DIR, PROVIDERS_DIR
+from .places import load_places
+from .records import RecordValidator
+from .vocab import load_vocabularies
+
+logger = logging.getLogger(__name__)
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
+
+
+def translations_for(lang):
+    """Return gettext translations for `lang` from theme/translations (English uses the msgids)."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation("messages", str(TRANSLATIONS_DIR), languages=[lang], fallback=True)
+
+
+def json_dumps(data) -> str:
+    """Serialise data deterministically and safe to embed in HTML (no raw <, >, & or line separators)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+class ProviderGenerator(Generator):
+    """Writes provider, directory, town, insurance, search and information pages plus their data files."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        providers = self.settings.get("PROVIDERS_PATH") or str(PROVIDERS_DIR)
+        self.providers_path = Path(providers)
+        if not self.providers_path.is_dir():
+            raise SettingError("iop_directory: PROVIDERS_PATH %r does not exist" % providers)
+        self.lang = self.settings.get("DEFAULT_LANG", "en")
+        today = self.settings.get("IOP_TODAY")
+        self.today = datetime.date.fromisoformat(today) if today else datetime.date.today()
+        self.vocab = load_vocabularies()
+        self.places = load_places()
+        self.records = []
+        self.views = []
+
+    def generate_context(self):
+        validator = RecordValidator(self.vocab, self.places, today=self.today)
+        records, problems = validator.load_many([self.providers_path], root=self.providers_path.parent)
+        errors = [p for p in problems if p.is_error]
+        for warning in problems:
+            if not warning.is_error:
+                logger.warning("%s", warning.format())
+        if errors:
+            raise RecordsInvalid(errors)
+        self.records = records
+        labels = views.Labels(translations_for(self.lang).gettext, self.lang)
+        self.views = sorted((views.provider_view(r, self.vocab, self.places, labels, self.today) for r in records),
+                            key=lambda v: (v["name"].lower(), v["id"]))
+        with open(CONTENT_DIR / "levels-of-care.yaml", encoding="utf-8") as handle:
+            levels_of_care = yaml.safe_load(handle)
+        self.context.update({
+            "providers": self.views,
+            "towns": views.group_by_town(self.views),
+            "payers": views.group_by_payer(self.views, self.vocab, labels),
+            "payer_categories": [{"slug": k, "name": labels._(v)} for k, v in self.vocab.payer_categories.items()],
+            "facets": self._facets(labels),
+            "levels_of_care": levels_of_care,
+            "crisis": levels_of_care["crisis"],
+            "today": self.today.isoformat(),
+        })
+
+    def _facets(self, labels):
+        """Return the search filter groups with every option, for the form rendered without JavaScript."""
+        def options(name):
+            return [{"slug": t.slug, "name": labels.term(t)} for t in self.vocab[name].terms]
+
+        used_languages = sorted({lang for r in self.records for lang in r.data.get("languages") or []})
+        return [
+            {"param": "insurance", "label": labels._("Insurance"), "options": options("insurance")
+             + [{"slug": k, "name": labels._(v)} for k, v in self.vocab.payer_categories.items()
+                if k not in self.vocab["insurance"]]},
+            {"param": "mode", "label": labels._("How it is delivered"),
+             "options": [{"slug": k, "name": v} for k, v in labels.modes.items()]},
+            {"param": "schedule", "label": labels._("Schedule"),
+             "options": [{"slug": k, "name": v} for k, v in labels.buckets.items()]},
+            {"param": "level", "label": labels._("Level of care"), "options": options("levels")},
+            {"param": "population", "label": labels._("Who it serves"), "options": options("populations")},
+            {"param": "focus", "label": labels._("Focus"), "options": options("focus")},
+            {"param": "modality", "label": labels._("Therapies"), "options": options("modalities")},
+            {"param": "language", "label": labels._("Language"),
+             "options": [{"slug": c, "name": labels.term(self.vocab["languages"][c])}
+                         for c in sorted(set(used_languages) | {"en", "es", "pt"})]},
+        ]
+
+    def generate_output(self, writer):
+        relative = self.settings.get("RELATIVE_URLS", False)
+
+        def page(save_as, template, **extra):
+            writer.write_file(save_as, self.get_template(template), self.context, relative_urls=relative,
+                              page_name=save_as[: -len("index.html")].rstrip("/") or "index", **extra)
+
+        page("index.html", "home")
+        page("providers/index.html", "directory")
+        for view in self.views:
+            page("providers/%s/index.html" % view["id"], "provider", provider=view)
+        page("towns/index.html", "towns")
+        for town in self.context["towns"]:
+            page("towns/%s/index.html" % town["slug"], "town", town=town)
+        page("insurance/index.html", "payers")
+        for payer in self.context["payers"]:
+            page("insurance/%s/index.html" % payer["slug"], "payer", payer=payer)
+        page("search/index.html", "search")
+        page("levels-of-care/index.html", "levels")
+        page("compare/index.html", "compare")
+        page("404.html", "404")
+        self._write_data(search_index.build_search_files(self.records, self.views, self.vocab, self.places))
+
+    def _write_data(self, files):
+        for relative_path, data in sorted(files.items()):
+            path = Path(self.output_path) / relative_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(data if isinstance(data, str) else json_dumps(data), encoding="utf-8")
+            logger.info('Writing "%s"', path)
+
+
+def install_translations(generator):
+    """Give every Pelican generator's Jinja environment the gettext functions of the site's language."""
+    env = getattr(generator, "env", None)
+    if env is None:
+        return
+    if "jinja2.ext.InternationalizationExtension" not in env.extensions:
+        env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_translations(translations_for(generator.settings.get("DEFAULT_LANG", "en")), newstyle=True)
+    env.filters.setdefault("tojson_safe", json_dumps)
+
+
+def get_generators(pelican):
+    return ProviderGenerator
+
+
+def connect_signals():
+    signals.generator_init.connect(install_translations)
+    signals.get_generators.connect(get_generators)

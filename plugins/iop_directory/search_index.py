@@ -1,0 +1,120 @@
+"""The browser search's data: a lunr index built with lunr.py, a compact document store and the place table.
+
+lunr.js (vendored from npm) loads the serialised index; the document store holds only what a result card and
+the filters need, keyed by the same names as the search URL parameters.
+"""
+
+import logging
+
+from lunr import lunr
+
+from . import derive
+from .places import PlaceTable
+from .vocab import Vocabularies
+
+logger = logging.getLogger(__name__)
+
+INDEX_FIELDS = (
+    ("name", 10), ("town", 5), ("programs", 3), ("focus", 3), ("modalities", 2), ("populations", 2),
+    ("insurance", 2), ("languages", 1), ("description", 1),
+)
+FILTER_PARAMS = ("insurance", "mode", "schedule", "level", "population", "focus", "modality", "language")
+
+
+def _names(slugs, vocabulary):
+    """Return the display names and aliases of terms, as one text for the index."""
+    words = []
+    for slug in slugs or ():
+        term = vocabulary[slug]
+        words.extend([term.slug.replace("-", " "), term.name, *term.aliases])
+        words.extend(v for k, v in sorted(term.extra.items()) if k.startswith("name_") and isinstance(v, str))
+    return " ".join(words)
+
+
+def index_document(record, view, vocab: Vocabularies):
+    """Return the lunr document of one provider: every searchable field as plain text."""
+    data = record.data
+    return {
+        "id": record.id,
+        "name": data["name"],
+        "town": " ".join(sorted({name for name, _ in view["towns"]})),
+        "programs": " ".join(data.get("programs") or ()),
+        "focus": _names(data.get("focus"), vocab["focus"]),
+        "modalities": _names(data.get("modalities"), vocab["modalities"]),
+        "populations": _names(data.get("populations"), vocab["populations"]),
+        "insurance": _names(data.get("insurance"), vocab["insurance"]),
+        "languages": _names(data.get("languages"), vocab["languages"]),
+        "description": " ".join(filter(None, [data.get("description"), data.get("insurance_notes")])),
+    }
+
+
+def filter_values(record, vocab: Vocabularies):
+    """Return {URL parameter: [values]} for one record; None where the record does not know."""
+    data = record.data
+    insurance = None
+    if data.get("insurance") is not None:
+        categories = {vocab["insurance"][s].extra.get("category") for s in data["insurance"]}
+        insurance = sorted(set(data["insurance"]) | categories - {None})
+    levels = set(data.get("levels_of_care") or ()) | {t.get("level") for t in data.get("tracks") or () if t.get("level")}
+    schedule = set()
+    for track in data.get("tracks") or ():
+        schedule.update(derive.track_buckets(track))
+    return {
+        "insurance": insurance,
+        "mode": derive.provider_modes(data),
+        "schedule": [b for b in derive.SCHEDULE_BUCKETS if b in schedule],
+        "level": sorted(levels) if data.get("levels_of_care") is not None or levels else None,
+        "population": data.get("populations"),
+        "focus": data.get("focus"),
+        "modality": data.get("modalities"),
+        "language": data.get("languages"),
+    }
+
+
+def store_document(record, view, vocab: Vocabularies):
+    """Return what a result card and the filters need for one provider."""
+    locations = [[loc["lat"], loc["lon"], 1 if loc["approximate"] else 0, loc["town"] or ""]
+                 for loc in view["locations"] or () if loc["lat"] is not None]
+    doc = {
+        "id": record.id,
+        "name": view["name"],
+        "url": view["url"],
+        "towns": [name for name, _ in view["towns"]],
+        "locations": locations,
+        "statewide": view["statewide"],
+        "phone": view["phone"],
+        "verified": view["last_verified"],
+        "levels": [t["name"] for t in view["levels"] or ()],
+        "modes": [m["name"] for m in view["modes"]],
+        "schedule_names": [b["name"] for b in view["schedule"]],
+        "hours": sorted({t["hours_label"] for t in view["tracks"] or () if t["hours_label"]}),
+    }
+    doc.update({k: v for k, v in filter_values(record, vocab).items() if v is not None})
+    return doc
+
+
+def build_index(documents):
+    """Return the serialised lunr index of the documents (a dict lunr.js's Index.load reads)."""
+    fields = [{"field_name": name, "boost": boost} for name, boost in INDEX_FIELDS]
+    index = lunr(ref="id", fields=fields, documents=documents)
+    return index.serialize()
+
+
+def places_data(places: PlaceTable):
+    """Return the place table for the browser: names with centres, and ZIPs with centres."""
+    return {
+        "places": sorted([p.name, p.lat, p.lon] for p in {p.slug: p for p in places.places.values()}.values()),
+        "zips": {z.zip: [z.lat, z.lon, z.place] for z in sorted(places.zips.values(), key=lambda z: z.zip)},
+    }
+
+
+def build_search_files(records, views, vocab: Vocabularies, places: PlaceTable):
+    """Return {output path: data} for the search page's index, document store and place table."""
+    view_by_id = {v["id"]: v for v in views}
+    ordered = sorted(records, key=lambda r: r.id)
+    documents = [index_document(r, view_by_id[r.id], vocab) for r in ordered]
+    return {
+        "search/data/index.json": build_index(documents),
+        "search/data/docs.json": {"version": 1, "docs": [store_document(r, view_by_id[r.id], vocab) for r in ordered]},
+        "search/data/places.json": places_data(places),
+    }

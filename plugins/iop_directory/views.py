@@ -1,0 +1,241 @@
+"""Turn validated records into display-ready data for templates, so templates hold markup and no logic."""
+
+import datetime
+from urllib.parse import urlsplit
+
+from . import derive
+from .places import PlaceTable, slugify
+from .records import STALE_AFTER_DAYS, ProviderRecord
+from .vocab import Vocabularies
+
+DAY_ORDER = {d: i for i, d in enumerate(derive.DAYS)}
+
+
+class Labels:
+    """User-visible words made in Python, all through gettext so the editions can translate them."""
+
+    def __init__(self, gettext, lang="en"):
+        self._ = gettext
+        self.lang = lang
+        _ = gettext
+        self.day_short = {"mon": _("Mon"), "tue": _("Tue"), "wed": _("Wed"), "thu": _("Thu"), "fri": _("Fri"),
+                          "sat": _("Sat"), "sun": _("Sun")}
+        self.modes = {"in-person": _("In person"), "virtual": _("Virtual (video)"), "hybrid": _("Hybrid")}
+        self.buckets = {"morning": _("Morning"), "afternoon": _("Afternoon"), "evening": _("Evening"),
+                        "weekend": _("Weekend")}
+        self.fields = {"website": _("website"), "phone": _("phone"), "address": _("street address"), "zip": _("ZIP code"),
+                       "insurance": _("insurance accepted"), "schedule": _("schedule (days and times)"),
+                       "populations": _("who it serves"), "modalities": _("therapies"), "focus": _("focus"),
+                       "languages": _("languages"), "virtual": _("virtual option"),
+                       "program_length_weeks": _("program length")}
+
+    def term(self, term):
+        return self._(term.name)
+
+    def days(self, days):
+        """'Mon–Fri' for a run of three or more consecutive days, else 'Mon, Wed, Fri'."""
+        if not days:
+            return None
+        ordered = sorted(days, key=DAY_ORDER.get)
+        indexes = [DAY_ORDER[d] for d in ordered]
+        if len(ordered) >= 3 and indexes == list(range(indexes[0], indexes[-1] + 1)):
+            return "%s–%s" % (self.day_short[ordered[0]], self.day_short[ordered[-1]])
+        return ", ".join(self.day_short[d] for d in ordered)
+
+    def time(self, value):
+        mins = derive.minutes(value)
+        if mins is None:
+            return None
+        hours, minutes = divmod(mins, 60)
+        if self.lang == "en":
+            suffix = "AM" if hours < 12 else "PM"
+            return "%d:%02d %s" % ((hours % 12) or 12, minutes, suffix)
+        return "%02d:%02d" % (hours, minutes)
+
+    def number(self, value):
+        text = ("%.1f" % value).rstrip("0").rstrip(".")
+        return text if self.lang == "en" else text.replace(".", ",")
+
+    def hours(self, pair):
+        if not pair:
+            return None
+        low, high = pair
+        if high is None:
+            return self._("at least %(hours)s hours a week") % {"hours": self.number(low)}
+        if low == high:
+            return self._("%(hours)s hours a week") % {"hours": self.number(low)}
+        return self._("%(low)s–%(high)s hours a week") % {"low": self.number(low), "high": self.number(high)}
+
+    def weeks(self, pair):
+        if not pair:
+            return None
+        low, high = pair.get("min"), pair.get("max")
+        if high is None:
+            return self._("at least %(weeks)s weeks") % {"weeks": self.number(low)}
+        if low == high:
+            return self._("%(weeks)s weeks") % {"weeks": self.number(low)}
+        return self._("%(low)s–%(high)s weeks") % {"low": self.number(low), "high": self.number(high)}
+
+
+def _terms(values, vocabulary, labels):
+    if values is None:
+        return None
+    return [{"slug": v, "name": labels.term(vocabulary[v])} for v in values]
+
+
+def _host(url):
+    return urlsplit(url).hostname if url else None
+
+
+def _tel(phone):
+    if not phone:
+        return None
+    main = phone.lower().split("ext")[0].split("x")[0]
+    digits = "".join(c for c in main if c.isdigit())
+    if len(digits) == 10:
+        digits = "1" + digits
+    return "+" + digits
+
+
+def hours_scale(hours, population):
+    """Return where a track's weekly hours sit against the IOP and PHP thresholds, as percentages of 0–30 h."""
+    if not hours:
+        return None
+    top = 30.0
+    low, high = hours
+    high = high if high is not None else low
+
+    def pct(value):
+        return round(min(value, top) / top * 100, 1)
+
+    adolescent = population in ("adolescents", "children")
+    iop_min = derive.IOP_ADOLESCENT_MIN_HOURS if adolescent else derive.IOP_ADULT_MIN_HOURS
+    if high < iop_min:
+        band = "outpatient"
+    elif low >= derive.PHP_MIN_HOURS:
+        band = "php"
+    else:
+        band = "iop"
+    return {"low": pct(low), "high": pct(high), "width": max(pct(high) - pct(low), 1.0), "iop_min": pct(iop_min),
+            "php_min": pct(derive.PHP_MIN_HOURS), "band": band, "iop_min_hours": iop_min,
+            "php_min_hours": derive.PHP_MIN_HOURS}
+
+
+def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTable, labels: Labels,
+                  today: datetime.date):
+    """Return everything a provider page, card or table row shows, ready to print."""
+    data = record.data
+    levels = vocab["levels"]
+    locations = None
+    if data.get("locations") is not None:
+        locations = []
+        for loc in data["locations"]:
+            coords = derive.location_coordinates(loc, places)
+            place = places.place(loc.get("city")) if loc.get("city") else (
+                places.place(places.zip(loc.get("zip")).place) if places.zip(loc.get("zip")) else None)
+            locations.append({
+                "street": loc.get("street"), "city": loc.get("city") or (place.name if place else None),
+                "zip": loc.get("zip"), "note": loc.get("note"),
+                "town": place.name if place else None, "town_slug": place.slug if place else None,
+                "lat": coords.lat if coords else None, "lon": coords.lon if coords else None,
+                "approximate": coords.approximate if coords else None,
+            })
+    tracks = None
+    buckets = set()
+    if data.get("tracks") is not None:
+        tracks = []
+        for track in data["tracks"]:
+            hours = derive.track_weekly_hours(track)
+            track_buckets = derive.track_buckets(track)
+            buckets.update(track_buckets)
+            start, end = labels.time(track.get("start")), labels.time(track.get("end"))
+            tracks.append({
+                "name": track["name"],
+                "level": track.get("level"),
+                "level_name": labels.term(levels[track["level"]]) if track.get("level") else None,
+                "days": labels.days(track.get("days")),
+                "time": "%s – %s" % (start, end) if start and end else None,
+                "buckets": [{"slug": b, "name": labels.buckets[b]} for b in track_buckets],
+                "mode": labels.modes.get(track.get("mode")),
+                "population": labels.term(vocab["populations"][track["population"]]) if track.get("population") else None,
+                "hours": hours,
+                "hours_label": labels.hours(hours),
+                "scale": hours_scale(hours, track.get("population")) if track.get("level") in ("iop", "php", None) else None,
+                "notes": track.get("notes"),
+            })
+    insurance = None
+    if data.get("insurance") is not None:
+        insurance = []
+        for slug in data["insurance"]:
+            term = vocab["insurance"][slug]
+            category = term.extra.get("category")
+            insurance.append({"slug": slug, "name": labels.term(term), "category": category,
+                              "category_name": labels._(vocab.payer_categories.get(category, category))})
+    verified = datetime.date.fromisoformat(data["last_verified"])
+    age = (today - verified).days
+    known = derive.known_fields(data)
+    modes = derive.provider_modes(data)
+    level_slugs = sorted(data.get("levels_of_care") or [], key=lambda s: levels[s].extra.get("order", 99))
+    return {
+        "id": record.id,
+        "name": data["name"],
+        "url": "providers/%s/" % record.id,
+        "programs": data.get("programs"),
+        "description": data.get("description"),
+        "website": data.get("website"),
+        "website_host": _host(data.get("website")),
+        "phone": data.get("phone"),
+        "phone_tel": _tel(data.get("phone")),
+        "phone_note": data.get("phone_note"),
+        "levels": None if data.get("levels_of_care") is None else _terms(level_slugs, levels, labels),
+        "focus": _terms(data.get("focus"), vocab["focus"], labels),
+        "populations": _terms(data.get("populations"), vocab["populations"], labels),
+        "modalities": _terms(data.get("modalities"), vocab["modalities"], labels),
+        "languages": _terms(data.get("languages"), vocab["languages"], labels),
+        "insurance": insurance,
+        "insurance_notes": data.get("insurance_notes"),
+        "virtual": data.get("virtual"),
+        "statewide": derive.serves_statewide(data),
+        "modes": [{"slug": m, "name": labels.modes[m]} for m in modes],
+        "accepting_new_patients": data.get("accepting_new_patients"),
+        "accreditation": data.get("accreditation"),
+        "locations": locations,
+        "towns": sorted({(loc["town"], loc["town_slug"]) for loc in locations or [] if loc["town"]}),
+        "tracks": tracks,
+        "schedule": [{"slug": b, "name": labels.buckets[b]} for b in derive.SCHEDULE_BUCKETS if b in buckets],
+        "program_length": labels.weeks(data.get("program_length_weeks")),
+        "sources": [{"url": s["url"], "host": _host(s["url"]), "accessed": s["accessed"], "title": s.get("title")}
+                    for s in data["sources"]],
+        "last_verified": data["last_verified"],
+        "added": data.get("added") or data["last_verified"],
+        "verified_days_ago": age,
+        "stale": age > STALE_AFTER_DAYS,
+        "notes": data.get("notes"),
+        "completeness": derive.completeness(data),
+        "unknown": [labels.fields[k] for k, v in known.items() if not v],
+    }
+
+
+def group_by_town(views):
+    """Return [{name, slug, providers}] for every town with at least one located provider, by name."""
+    towns = {}
+    for view in views:
+        for name, slug in view["towns"]:
+            towns.setdefault(slug, {"name": name, "slug": slug, "providers": []})["providers"].append(view)
+    return [towns[s] for s in sorted(towns)]
+
+
+def group_by_payer(views, vocab: Vocabularies, labels: Labels):
+    """Return one entry per payer in the vocabulary with the providers that confirm accepting it."""
+    unknown = [v for v in views if v["insurance"] is None]
+    payers = []
+    for term in vocab["insurance"].terms:
+        accepting = [v for v in views if v["insurance"] and any(i["slug"] == term.slug for i in v["insurance"])]
+        category = term.extra.get("category")
+        payers.append({"slug": term.slug, "name": labels.term(term), "aliases": list(term.aliases),
+                       "category": category, "category_name": labels._(vocab.payer_categories.get(category, category)),
+                       "providers": accepting, "unknown_count": len(unknown)})
+    return payers
+
+
+__all__ = ["Labels", "provider_view", "group_by_town", "group_by_payer", "hours_scale", "slugify"]
