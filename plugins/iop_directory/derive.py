@@ -35,7 +35,7 @@ def minutes(value):
 def track_weekly_hours(track):
     """Return (min, max) weekly hours from the track's days and times, or as stated (max may be None), or None."""
     start, end, days = minutes(track.get("start")), minutes(track.get("end")), track.get("days")
-    if start is not None and end is not None and end > start and days:
+    if start is not None and end is not None and end > start and isinstance(days, list) and days:
         hours = round(len(days) * (end - start) / 60, 2)
         return hours, hours
     stated = track.get("hours_per_week")
@@ -55,8 +55,11 @@ def track_buckets(track):
             if overlap >= 90 or overlap * 2 >= length:
                 found.add(name)
     else:
-        found.update(track.get("time_of_day") or ())
-    if WEEKEND & set(track.get("days") or ()):
+        stated = track.get("time_of_day")
+        if isinstance(stated, list):
+            found.update(b for b in stated if b in WINDOWS)
+    days = track.get("days")
+    if isinstance(days, list) and WEEKEND & {d for d in days if isinstance(d, str)}:
         found.add("weekend")
     return [b for b in SCHEDULE_BUCKETS if b in found]
 

@@ -245,13 +245,13 @@ class RecordValidator:
         if verified and (self.today - verified).days > STALE_AFTER_DAYS:
             add(("last_verified",), "not verified for %d days" % (self.today - verified).days,
                 "re-check the sources and update last_verified", "warning")
-        for index, source in enumerate(data.get("sources") or []):
+        for index, source in enumerate(_as_list(data.get("sources"))):
             accessed = _date(source.get("accessed")) if isinstance(source, dict) else None
             if accessed and accessed > self.today:
                 add(("sources", index, "accessed"), "%s is in the future" % accessed.isoformat(), "use the date the page was read")
         for key in ("program_length_weeks",):
             _check_range(data.get(key), (key,), add)
-        for index, track in enumerate(data.get("tracks") or []):
+        for index, track in enumerate(_as_list(data.get("tracks"))):
             if not isinstance(track, dict):
                 continue
             base = ("tracks", index)
@@ -267,7 +267,7 @@ class RecordValidator:
             if hours and hours[1] is not None and threshold and hours[1] < threshold:
                 add(base, "%s hours a week is below the %s threshold of %g hours" % (_fmt(hours[1]), level.upper(), threshold),
                     "check the days and times, or the level of care", "warning")
-        for index, location in enumerate(data.get("locations") or []):
+        for index, location in enumerate(_as_list(data.get("locations"))):
             if not isinstance(location, dict):
                 continue
             code, city = location.get("zip"), location.get("city")
@@ -320,6 +320,11 @@ def _display(path: Path, root):
         return str(path.resolve().relative_to(Path(root or Path.cwd()).resolve()))
     except ValueError:
         return str(path)
+
+
+def _as_list(value):
+    # Cross-field checks run even when the schema found type errors, so they must not assume types.
+    return value if isinstance(value, list) else []
 
 
 def _dotted(path) -> str:

@@ -55,6 +55,11 @@ class Vocabulary:
         close = difflib.get_close_matches(str(word).lower(), self.slugs(), n=1, cutoff=0.6)
         if close:
             return close[0]
+        if len(wanted) >= 4:  # a word of the name, such as "dialectical" for dbt
+            for term in self.terms:
+                words = " ".join([_normal(term.name)] + [_normal(a) for a in term.aliases]).split()
+                if any(w.startswith(wanted) for w in words):
+                    return term.slug
         names = {_normal(t.name): t.slug for t in self.terms}
         close = difflib.get_close_matches(wanted, list(names), n=1, cutoff=0.6)
         return names[close[0]] if close else None

@@ -93,6 +93,15 @@ def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
     return YamlProblem("YAML syntax error: %s" % problem, line, column, hint)
 
 
+def _reader_problem(exc, text) -> YamlProblem:
+    position = max(0, min(exc.position, len(text)))
+    before = text[:position]
+    line = before.count("\n") + 1
+    column = position - (before.rfind("\n") + 1) + 1
+    return YamlProblem("character U+%04X is not allowed in YAML" % exc.character, line, column,
+                       "remove the control character; records are plain UTF-8 text")
+
+
 def parse(text: str):
     """Return (data, positions, key_positions) for a YAML document.
 
@@ -100,10 +109,15 @@ def parse(text: str):
     key_positions maps it to the position of its key. Raises YamlProblem, or the problems found while
     building the data (duplicate keys, tags) as a list in YamlProblems.
     """
-    loader = _BoundedLoader(text)
+    try:
+        loader = _BoundedLoader(text)
+    except yaml.reader.ReaderError as exc:  # raised while the reader first scans the text
+        raise _reader_problem(exc, text) from None
     try:
         try:
             node = loader.get_single_node()
+        except yaml.reader.ReaderError as exc:
+            raise _reader_problem(exc, text) from None
         except yaml.YAMLError as exc:
             raise _syntax_problem(exc) from None
         except RecursionError:

@@ -1,0 +1,148 @@
+"""A real Pelican build of the fixture records, with assertions on the written pages."""
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import FIXTURE_PROVIDERS, REPO, build
+
+FIXTURE_IDS = sorted(p.stem for p in FIXTURE_PROVIDERS.glob("*.yaml"))
+
+
+def read(site: Path, relative: str) -> str:
+    return (site / relative).read_text(encoding="utf-8")
+
+
+def html_pages(site: Path):
+    return sorted(site.rglob("*.html"))
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_every_provider_town_and_payer_page_is_written(fixture_site):
+    for provider_id in FIXTURE_IDS:
+        assert (fixture_site / "providers" / provider_id / "index.html").exists()
+    for town in ("worcester", "boston", "springfield", "shrewsbury"):
+        assert (fixture_site / "towns" / town / "index.html").exists(), town
+    payers = yaml.safe_load((REPO / "providers" / "vocabulary" / "insurance.yaml").read_text())
+    for slug in payers:
+        assert (fixture_site / "insurance" / slug / "index.html").exists(), slug
+    for page in ("index.html", "providers/index.html", "towns/index.html", "insurance/index.html",
+                 "search/index.html", "404.html", "about/index.html", "faq/index.html"):
+        assert (fixture_site / page).exists(), page
+
+
+def test_directory_lists_every_provider_without_javascript(fixture_site):
+    html = read(fixture_site, "providers/index.html")
+    ids = re.findall(r'<article class="card" data-provider-id="([^"]+)"', html)
+    assert sorted(ids) == FIXTURE_IDS
+    names = [yaml.safe_load((FIXTURE_PROVIDERS / (i + ".yaml")).read_text())["name"] for i in ids]
+    assert names == sorted(names, key=str.lower)
+
+
+def test_town_and_payer_pages_list_the_right_providers(fixture_site):
+    worcester = read(fixture_site, "towns/worcester/index.html")
+    assert re.findall(r'data-provider-id="([^"]+)"', worcester) == ["alpha-worcester"]
+    masshealth = read(fixture_site, "insurance/masshealth/index.html")
+    assert sorted(re.findall(r'data-provider-id="([^"]+)"', masshealth)) == ["alpha-worcester", "charlie-springfield", "delta-virtual"]
+    tricare = text_of(read(fixture_site, "insurance/tricare/index.html"))
+    assert "No listed program has a source that confirms it accepts TRICARE yet" in tricare
+
+
+def test_provider_page_shows_facts_tracks_hours_and_sources(fixture_site):
+    page = text_of(read(fixture_site, "providers/alpha-worcester/index.html"))
+    for expected in ("Alpha Test Clinic Worcester", "(508) 555-0101", "1 Test Street", "Worcester", "01608",
+                     "Evening IOP", "Mon–Thu", "5:30 PM – 8:30 PM", "12 hours a week", "MassHealth",
+                     "Blue Cross Blue Shield of Massachusetts", "Last verified 2026-11-01", "4–6 weeks",
+                     "https://alpha.test-provider.invalid/iop", "read 2026-11-01", "Spanish"):
+        assert expected in page, expected
+
+
+def test_unknown_facts_are_said_plainly(fixture_site):
+    page = text_of(read(fixture_site, "providers/echo-unknown/index.html"))
+    assert page.count("Not yet confirmed — ask the program") >= 8
+    for label in ("phone", "insurance accepted", "schedule (days and times)", "languages"):
+        assert label in page, label
+
+
+def test_town_only_location_is_marked_approximate(fixture_site):
+    page = text_of(read(fixture_site, "providers/foxtrot-shrewsbury/index.html"))
+    assert "measured from the town centre (approximate)" in page
+    assert "Street address not yet confirmed" in page
+
+
+def test_crisis_resources_are_on_every_page(fixture_site):
+    pages = html_pages(fixture_site)
+    assert len(pages) > 40
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        assert 'href="tel:988"' in html and "833-773-2445" in html, path
+
+
+def test_pages_load_nothing_from_other_hosts(fixture_site):
+    pattern = re.compile(r'<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)="((?:https?:)?//[^"]*)"')
+    for path in html_pages(fixture_site):
+        html = path.read_text(encoding="utf-8")
+        assert pattern.findall(html) == [], path
+        assert "Content-Security-Policy" in html and 'content="no-referrer"' in html, path
+
+
+class _Parser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "id":
+                self.ids.append(value)
+
+
+def test_element_ids_are_unique_on_every_page(fixture_site):
+    for path in html_pages(fixture_site):
+        parser = _Parser()
+        parser.feed(path.read_text(encoding="utf-8"))
+        duplicates = {i for i in parser.ids if parser.ids.count(i) > 1}
+        assert not duplicates, (path, duplicates)
+
+
+def test_stale_record_shows_a_warning(tmp_path):
+    site = build(FIXTURE_PROVIDERS, tmp_path / "out", IOP_TODAY="2027-06-01")
+    assert "more than 180 days old" in read(site, "providers/alpha-worcester/index.html")
+    fresh = build(FIXTURE_PROVIDERS, tmp_path / "fresh")
+    assert "more than 180 days old" not in read(fresh, "providers/alpha-worcester/index.html")
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    first = build(FIXTURE_PROVIDERS, tmp_path / "one")
+    second = build(FIXTURE_PROVIDERS, tmp_path / "two")
+    files_one = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    files_two = sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert files_one == files_two
+    for relative in files_one:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+
+
+def test_failed_build_leaves_previous_output_untouched(tmp_path):
+    from iop_directory.errors import RecordsInvalid
+
+    site = build(FIXTURE_PROVIDERS, tmp_path / "output")
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    with pytest.raises(RecordsInvalid):
+        build(REPO / "tests" / "fixtures" / "broken", tmp_path / "output")
+    after = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert before == after
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
+def test_real_providers_build(real_site):
+    records = sorted(p.stem for p in (REPO / "providers").glob("*.yaml"))
+    for provider_id in records:
+        html = read(real_site, "providers/%s/index.html" % provider_id)
+        assert 'data-provider-id="%s"' % provider_id in html
+    assert len(re.findall(r'<article class="card"', read(real_site, "providers/index.html"))) == len(records)

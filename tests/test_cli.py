@@ -1,0 +1,69 @@
+"""The `iop` command: exit codes and one-line messages, never a traceback."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from iop_directory import cli
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+IOP = Path(sys.executable).with_name("iop")
+
+
+def test_validate_real_providers_exits_zero(capsys):
+    assert cli.main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert "record(s) valid" in out
+
+
+def test_validate_broken_folder_lists_every_problem_and_exits_one(capsys):
+    assert cli.main(["validate", str(FIXTURES / "broken")]) == 1
+    err = capsys.readouterr().err
+    lines = [l for l in err.splitlines() if ":" in l and not l.startswith(tuple("0123456789"))]
+    files = {l.split(":")[0] for l in lines}
+    assert len(files) == len(list((FIXTURES / "broken").glob("*.yaml")))
+    for line in lines:
+        path, line_no, col, rest = line.split(":", 3)
+        assert path.endswith(".yaml") and int(line_no) >= 1 and int(col) >= 1 and rest.strip()
+    assert "did you mean 'bcbsma'?" in err
+    assert "duplicate key" in err
+    assert "Traceback" not in err
+
+
+def test_validate_as_a_program_prints_no_traceback():
+    result = subprocess.run([str(IOP), "validate", str(FIXTURES / "broken")], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "error(s) in" in result.stderr
+
+
+def test_validate_missing_path_exits_two(capsys):
+    assert cli.main(["validate", "no/such/folder"]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_build_refuses_broken_records_and_keeps_output(tmp_path, capsys):
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "keep.html").write_text("previous site")
+    code = cli.main(["build", "--providers", str(FIXTURES / "broken"), "--output", str(output)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "build stopped" in err and "was not changed" in err
+    assert [p.name for p in output.iterdir()] == ["keep.html"]
+    assert not [p for p in tmp_path.iterdir() if p.name != "output"], "staging folder left behind"
+
+
+def test_build_writes_the_site(tmp_path, capsys):
+    output = tmp_path / "site"
+    assert cli.main(["build", "--providers", str(FIXTURES / "providers"), "--output", str(output)]) == 0
+    assert (output / "providers" / "alpha-worcester" / "index.html").exists()
+    assert "built" in capsys.readouterr().out
+
+
+def test_no_command_shows_usage():
+    result = subprocess.run([str(IOP)], capture_output=True, text=True)
+    assert result.returncode == 2 and "usage: iop" in result.stderr

@@ -1,0 +1,221 @@
+"""The record loader and validator on good and bad records: every rejection names its file, line and fix."""
+
+import datetime
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from iop_directory.records import RecordValidator
+
+REPO = Path(__file__).resolve().parents[1]
+TODAY = datetime.date(2026, 11, 24)
+
+GOOD = """\
+name: Test Program
+website: https://program.test-provider.invalid
+phone: (508) 555-0100
+levels_of_care: [iop]
+focus: [mental-health]
+populations: [adults]
+modalities: [cbt]
+insurance: [masshealth]
+languages: [en]
+virtual: false
+locations:
+  - street: 1 Main Street
+    city: Worcester
+    zip: "01608"
+tracks:
+  - name: Evening IOP
+    level: iop
+    days: [mon, tue, wed]
+    start: "17:00"
+    end: "20:00"
+    mode: in-person
+sources:
+  - url: https://program.test-provider.invalid/iop
+    accessed: 2026-11-20
+last_verified: 2026-11-20
+"""
+
+
+@pytest.fixture
+def validator():
+    return RecordValidator(today=TODAY)
+
+
+def write(tmp_path, text, name="test-program.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems_of(validator, tmp_path, text, name="test-program.yaml"):
+    record, problems = validator.load(write(tmp_path, text, name))
+    return record, problems
+
+
+def only_error(problems):
+    errors = [p for p in problems if p.is_error]
+    assert len(errors) == 1, [p.format() for p in problems]
+    return errors[0]
+
+
+def test_good_record_loads_with_no_problems(validator, tmp_path):
+    record, problems = problems_of(validator, tmp_path, GOOD)
+    assert problems == []
+    assert record.id == "test-program"
+    assert record.data["locations"][0]["zip"] == "01608"
+    assert record.data["last_verified"] == "2026-11-20"
+
+
+def test_every_real_provider_record_is_valid():
+    records, problems = RecordValidator().load_many([REPO / "providers"])
+    assert [p.format() for p in problems if p.is_error] == []
+    assert len(records) == len(list((REPO / "providers").glob("*.yaml")))
+    for record in records:
+        assert record.data["sources"], record.id
+
+
+def test_unquoted_zip_keeps_its_leading_zero(validator, tmp_path):
+    record, problems = problems_of(validator, tmp_path, GOOD.replace('zip: "01608"', "zip: 01605"))
+    assert [p for p in problems if p.is_error] == []
+    assert record.data["locations"][0]["zip"] == "01605"
+
+
+def test_syntax_error_reports_its_line(validator, tmp_path):
+    _, problems = problems_of(validator, tmp_path, GOOD.replace("focus: [mental-health]", "focus: [mental-health"))
+    error = only_error(problems)
+    assert "YAML syntax error" in error.message
+    assert error.line >= 6 and error.path.endswith("test-program.yaml")
+
+
+def test_duplicate_key_is_rejected_with_both_lines(validator, tmp_path):
+    _, problems = problems_of(validator, tmp_path, GOOD + "name: Other Name\n")
+    error = only_error(problems)
+    assert "duplicate key 'name' (first at line 1)" in error.message
+    assert error.line == GOOD.count("\n") + 1
+    assert "loses data" in error.hint
+
+
+def test_unknown_field_suggests_the_right_name(validator, tmp_path):
+    _, problems = problems_of(validator, tmp_path, GOOD.replace("website:", "webiste:"))
+    error = only_error(problems)
+    assert (error.line, error.field) == (2, "webiste")
+    assert "unknown field 'webiste'" in error.message and "did you mean 'website'?" in error.hint
+
+
+def test_unknown_vocabulary_term_suggests_the_slug(validator, tmp_path):
+    _, problems = problems_of(validator, tmp_path, GOOD.replace("insurance: [masshealth]", "insurance: [masshealth, BCBS]"))
+    error = only_error(problems)
+    assert error.field == "insurance[1]" and error.line == 8
+    assert "did you mean 'bcbsma'?" in error.hint
+
+
+def test_bad_urls_are_rejected(validator, tmp_path):
+    for bad in ("javascript:alert(1)", "ftp://files.example-host.invalid/x", "https://", "https://a b.com"):
+        _, problems = problems_of(validator, tmp_path, GOOD.replace("https://program.test-provider.invalid\n", "'%s'\n" % bad))
+        error = only_error(problems)
+        assert (error.field, error.line) == ("website", 2), bad
+
+
+def test_non_massachusetts_zip_and_town_are_rejected(validator, tmp_path):
+    _, problems = problems_of(validator, tmp_path, GOOD.replace('zip: "01608"', 'zip: "03298"'))
+    error = only_error(problems)
+    assert (error.field, error.line) == ("locations[0].zip", 14)
+    assert "not a Massachusetts ZIP" in error.message
+    _, problems = problems_of(validator, tmp_path, GOOD.replace("city: Worcester", "city: Worcestr"))
+    error = only_error(problems)
+    assert (error.field, error.line) == ("locations[0].city", 13)
+    assert "Worcester" in error.hint
+
+
+def test_postal_place_names_and_aliases_are_accepted(validator, tmp_path):
+    for place in ("Hyannis", "Yarmouth", "Manchester-by-the-Sea", "Tyngsborough", "Vineyard Haven"):
+        text = GOOD.replace("city: Worcester", "city: %s" % place).replace('zip: "01608"', "zip: null")
+        _, problems = problems_of(validator, tmp_path, text)
+        assert problems == [], (place, [p.format() for p in problems])
+
+
+def test_zip_in_another_town_is_only_a_warning(validator, tmp_path):
+    _, problems = problems_of(validator, tmp_path, GOOD.replace('zip: "01608"', 'zip: "02118"'))
+    assert [p.severity for p in problems] == ["warning"]
+    assert "02118 is in Boston, not Worcester" in problems[0].message
+
+
+def test_end_before_start_is_rejected(validator, tmp_path):
+    _, problems = problems_of(validator, tmp_path, GOOD.replace('end: "20:00"', 'end: "08:00"'))
+    error = only_error(problems)
+    assert (error.field, error.line) == ("tracks[0].end", 20)
+    assert "not after start" in error.message
+
+
+def test_malformed_time_gets_a_format_hint(validator, tmp_path):
+    _, problems = problems_of(validator, tmp_path, GOOD.replace('start: "17:00"', "start: 5pm"))
+    error = only_error(problems)
+    assert error.field == "tracks[0].start" and '"17:30"' in error.hint
+
+
+def test_missing_sources_and_last_verified_are_rejected(validator, tmp_path):
+    text = GOOD.split("sources:")[0]
+    _, problems = problems_of(validator, tmp_path, text)
+    fields = sorted(p.field for p in problems if p.is_error)
+    assert fields == ["last_verified", "sources"]
+    _, problems = problems_of(validator, tmp_path, text + "sources: []\nlast_verified: 2026-11-20\n")
+    assert "at least one source" in only_error(problems).message
+
+
+def test_bad_and_future_dates_are_rejected(validator, tmp_path):
+    _, problems = problems_of(validator, tmp_path, GOOD.replace("last_verified: 2026-11-20", "last_verified: 2026-13-40"))
+    assert "YYYY-MM-DD" in only_error(problems).hint
+    _, problems = problems_of(validator, tmp_path, GOOD.replace("last_verified: 2026-11-20", "last_verified: 2027-01-01"))
+    assert "in the future" in only_error(problems).message
+
+
+def test_id_must_match_file_name_and_be_kebab_case(validator, tmp_path):
+    _, problems = problems_of(validator, tmp_path, "id: other-id\n" + GOOD)
+    error = only_error(problems)
+    assert (error.field, error.line) == ("id", 1)
+    _, problems = problems_of(validator, tmp_path, GOOD, name="Test_Program.yaml")
+    error = only_error(problems)
+    assert "kebab-case" in error.message and "test-program.yaml" in error.hint
+
+
+def test_duplicate_ids_across_folders_are_rejected(validator, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write(tmp_path / "a", GOOD)
+    write(tmp_path / "b", GOOD)
+    records, problems = validator.load_many([tmp_path / "a", tmp_path / "b"], root=tmp_path)
+    assert len(records) == 1
+    assert "duplicate id 'test-program'" in only_error(problems).message
+
+
+def test_stale_record_and_thin_track_are_warnings(validator, tmp_path):
+    text = (GOOD.replace("last_verified: 2026-11-20", "last_verified: 2026-01-02")
+            .replace("days: [mon, tue, wed]", "days: [mon]"))
+    _, problems = problems_of(validator, tmp_path, text)
+    assert all(not p.is_error for p in problems)
+    messages = " | ".join(p.message for p in problems)
+    assert "not verified for 326 days" in messages
+    assert "3 hours a week is below the IOP threshold of 9 hours" in messages
+
+
+def test_adolescent_threshold_is_six_hours(validator, tmp_path):
+    text = GOOD.replace("days: [mon, tue, wed]", "days: [mon, wed]").replace("    mode: in-person", "    mode: in-person\n    population: adolescents")
+    _, problems = problems_of(validator, tmp_path, text)
+    assert problems == [], [p.format() for p in problems]
+
+
+def test_every_problem_in_every_file_is_reported(validator, tmp_path):
+    write(tmp_path, GOOD.replace("webiste", "x").replace("website:", "webiste:").replace("insurance: [masshealth]", "insurance: [bcbs]"), "one.yaml")
+    write(tmp_path, GOOD.replace('end: "20:00"', 'end: "16:00"'), "two.yaml")
+    write(tmp_path, "name: [unclosed\n", "three.yaml")
+    records, problems = validator.load_many([tmp_path], root=tmp_path)
+    by_file = {}
+    for problem in problems:
+        by_file.setdefault(problem.path, []).append(problem.field)
+    assert sorted(by_file) == ["one.yaml", "three.yaml", "two.yaml"]
+    assert sorted(by_file["one.yaml"]) == ["insurance[0]", "webiste"]
+    assert records == []
