@@ -219,3 +219,11 @@ def test_every_problem_in_every_file_is_reported(validator, tmp_path):
     assert sorted(by_file) == ["one.yaml", "three.yaml", "two.yaml"]
     assert sorted(by_file["one.yaml"]) == ["insurance[0]", "webiste"]
     assert records == []
+
+
+def test_direction_overrides_and_control_characters_are_rejected(validator, tmp_path):
+    for char in ("\u202e", "\u2066", "\x07"):
+        _, problems = problems_of(validator, tmp_path, GOOD.replace("name: Test Program", 'name: "Test %s Program"' % repr(char)[1:-1]))
+        error = only_error(problems)
+        assert (error.field, error.line) == ("name", 1)
+        assert "U+%04X" % ord(char) in error.message

@@ -63,6 +63,17 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_schema_docs(args) -> int:
+    from .paths import REPO_ROOT
+    from .schema_docs import render
+
+    target = Path(args.output) if args.output else REPO_ROOT / "docs" / "record-format.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render(), encoding="utf-8")
+    print("wrote %s" % target)
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="iop", description="Massachusetts IOP directory tools.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details, including Pelican's")
@@ -78,6 +89,10 @@ def build_parser():
     build.add_argument("--settings", default=str(REPO_ROOT / "pelicanconf.py"), help="Pelican settings file")
     build.add_argument("--providers", help="folder of provider records (default: the settings' PROVIDERS_PATH)")
     build.set_defaults(run=cmd_build)
+
+    docs = commands.add_parser("schema-docs", help="regenerate docs/record-format.md from providers/schema.json")
+    docs.add_argument("--output", help="where to write (default: docs/record-format.md)")
+    docs.set_defaults(run=cmd_schema_docs)
 
     from . import cli_maintain
 

@@ -146,6 +146,7 @@ class RecordValidator:
             line, col = positions.get(("id",), (1, 1))
             problems.append(ProviderError(shown, line, col, "id", "id %r is not the file name %r" % (data["id"], stem),
                                           "set id: %s or remove the id field" % stem))
+        problems += _invisible_character_errors(data, (), shown, positions)
         problems += self._schema_errors(data, shown, positions, key_positions)
         problems += self._cross_field_errors(data, shown, positions)
         record = ProviderRecord(stem, path, data, positions)
@@ -320,6 +321,29 @@ def _display(path: Path, root):
         return str(path.resolve().relative_to(Path(root or Path.cwd()).resolve()))
     except ValueError:
         return str(path)
+
+
+# Direction overrides and isolates can make displayed text differ from what reviewers read in a pull request
+# (a "Trojan Source" style trick); other control characters have no place in a record.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _invisible_character_errors(value, path, shown, positions):
+    found = []
+    if isinstance(value, str):
+        match = _INVISIBLE.search(value)
+        if match:
+            line, col = positions.get(path, (1, 1))
+            found.append(ProviderError(shown, line, col, _dotted(path),
+                                       "contains the invisible control character U+%04X" % ord(match.group()),
+                                       "delete it; it can make the text display differently from how it reads"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found += _invisible_character_errors(item, path + (key,), shown, positions)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _invisible_character_errors(item, path + (index,), shown, positions)
+    return found
 
 
 def _as_list(value):
