@@ -1,0 +1,619 @@
+/* Search page: lunr full-text search, filters, distance from a town/ZIP or the browser's position.
+ *
+ * The URL is the state (q, near, radius and the filter parameters). All visible text comes from
+ * <template id="search-strings">; data is only ever put into the page with textContent.
+ * The position from "Use my location" stays in memory: never in the URL, storage or a request.
+ */
+(function () {
+  "use strict";
+
+  var form = document.getElementById("search-form");
+  var stringsEl = document.getElementById("search-strings");
+  if (!form || !stringsEl) { return; }
+
+  var FILTERS = ["insurance", "mode", "schedule", "level", "population", "focus", "modality", "language"];
+  var EARTH_RADIUS_MILES = 3958.8;
+  var FIRST_CHUNK = 40;
+  var CHUNK = 80;
+
+  var S = stringsEl.dataset;
+  var resultsEl = document.getElementById("results");
+  var statusEl = document.getElementById("result-status");
+  var nearInput = document.getElementById("near");
+  var nearStatus = document.getElementById("near-status");
+  var qInput = document.getElementById("q");
+  var radiusSelect = document.getElementById("radius");
+  var datalist = document.getElementById("place-options");
+  var locationButton = document.getElementById("use-location");
+  var clearButton = document.getElementById("clear-filters");
+  var lang = document.documentElement.lang || "en";
+  var searchUrl = new URL(form.getAttribute("action") || ".", document.baseURI);
+  var siteRoot = new URL("../", searchUrl);
+
+  var data = null;          // {index, docs, byId, placeKeys, placeList, zips}
+  var geoOrigin = null;     // {lat, lon} from the browser, memory only
+  var renderGeneration = 0;
+  var typingTimer = null;
+
+  function fmt(key, vars) {
+    var text = S[key] || "";
+    Object.keys(vars || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(vars[name]));
+    });
+    return text;
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function byName(a, b) {
+    var x = a.name.toLowerCase(), y = b.name.toLowerCase();
+    if (x !== y) { return x < y ? -1 : 1; }
+    return a.id < b.id ? -1 : (a.id > b.id ? 1 : 0);
+  }
+
+  function formatMiles(miles) {
+    try {
+      return miles.toLocaleString(lang, {minimumFractionDigits: 1, maximumFractionDigits: 1});
+    } catch (e) {
+      return miles.toFixed(1);
+    }
+  }
+
+  /* ---- places: mirrors places.PlaceTable.resolve ---- */
+
+  function placeKey(name) {
+    var text = String(name).normalize("NFKD").replace(/[^\x00-\x7f]/g, "").toLowerCase();
+    text = text.replace(/\bst\b\.?/g, "saint");
+    return text.replace(/[^a-z0-9]+/g, " ").trim();
+  }
+
+  function editDistance(a, b, limit) {
+    if (Math.abs(a.length - b.length) > limit) { return limit + 1; }
+    var prev = [], cur, i, j;
+    for (j = 0; j <= b.length; j++) { prev[j] = j; }
+    for (i = 1; i <= a.length; i++) {
+      cur = [i];
+      for (j = 1; j <= b.length; j++) {
+        cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      prev = cur;
+    }
+    return prev[b.length];
+  }
+
+  function resolvePlace(text) {
+    text = (text || "").trim();
+    if (!text) { return {place: null, message: ""}; }
+    if (/^\d{5}(-\d{4})?$/.test(text)) {
+      var zip = data.zips[text.slice(0, 5)];
+      if (zip) { return {place: {lat: zip[0], lon: zip[1], label: text.slice(0, 5) + " (" + zip[2] + ")"}}; }
+      return {place: null, message: fmt("nearUnknown", {place: text})};
+    }
+    var cleaned = text.replace(/,?\s*(ma|mass|massachusetts)\.?$/i, "").trim();
+    var key = placeKey(cleaned);
+    var found = data.placeKeys[key];
+    if (found) { return {place: {lat: found[1], lon: found[2], label: found[0]}}; }
+    var close = [];
+    if (key.length >= 3) {
+      var limit = key.length > 6 ? 2 : 1;
+      data.placeList.forEach(function (p) {
+        var d = editDistance(key, p.key, limit);
+        if (d <= limit) { close.push({d: d, name: p.name}); }
+      });
+      close.sort(function (a, b) { return a.d - b.d || (a.name < b.name ? -1 : 1); });
+    }
+    var message = fmt("nearUnknown", {place: text});
+    if (close.length) {
+      message += " " + fmt("nearSuggest", {places: close.slice(0, 3).map(function (c) { return c.name; })
+        .join(" " + (S.or || "/") + " ")});
+    }
+    return {place: null, message: message};
+  }
+
+  function haversine(lat1, lon1, lat2, lon2) {
+    var rad = Math.PI / 180;
+    var p1 = lat1 * rad, p2 = lat2 * rad, dp = (lat2 - lat1) * rad, dl = (lon2 - lon1) * rad;
+    var a = Math.pow(Math.sin(dp / 2), 2) + Math.cos(p1) * Math.cos(p2) * Math.pow(Math.sin(dl / 2), 2);
+    return 2 * EARTH_RADIUS_MILES * Math.asin(Math.sqrt(a));
+  }
+
+  function nearest(doc, origin) {
+    var best = null;
+    (doc.locations || []).forEach(function (loc) {
+      var miles = haversine(origin.lat, origin.lon, loc[0], loc[1]);
+      if (!best || miles < best.miles) { best = {miles: miles, approx: loc[2] === 1, town: loc[3]}; }
+    });
+    return best;
+  }
+
+  function updateDatalist() {
+    if (!data) { return; }
+    var key = placeKey(nearInput.value);
+    while (datalist.firstChild) { datalist.removeChild(datalist.firstChild); }
+    if (!key) { return; }
+    var shown = 0;
+    var digits = /^\d+$/.test(key);
+    if (digits) {
+      Object.keys(data.zips).some(function (zip) {
+        if (zip.indexOf(key) === 0) {
+          var option = el("option");
+          option.value = zip;
+          option.label = data.zips[zip][2];
+          datalist.appendChild(option);
+          shown += 1;
+        }
+        return shown >= 12;
+      });
+      return;
+    }
+    data.placeList.some(function (p) {
+      if (p.key.indexOf(key) === 0) {
+        var option = el("option");
+        option.value = p.name;
+        datalist.appendChild(option);
+        shown += 1;
+      }
+      return shown >= 12;
+    });
+  }
+
+  /* ---- state <-> URL <-> form ---- */
+
+  function readParams(search) {
+    var params = new URLSearchParams(search);
+    var state = {q: (params.get("q") || "").trim(), near: (params.get("near") || "").trim(),
+                 radius: (params.get("radius") || "").trim(), filters: {}};
+    FILTERS.forEach(function (name) {
+      var values = [];
+      params.getAll(name).forEach(function (raw) {
+        raw.split(",").forEach(function (v) {
+          v = v.trim();
+          if (v && values.indexOf(v) < 0) { values.push(v); }
+        });
+      });
+      state.filters[name] = values;
+    });
+    return state;
+  }
+
+  function readForm() {
+    var state = {q: qInput.value.trim(), near: nearInput.value.trim(), radius: radiusSelect.value, filters: {}};
+    FILTERS.forEach(function (name) {
+      state.filters[name] = [];
+      form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+        if (box.checked) { state.filters[name].push(box.value); }
+      });
+    });
+    return state;
+  }
+
+  function writeForm(state) {
+    qInput.value = state.q;
+    nearInput.value = state.near;
+    radiusSelect.value = ["5", "10", "25", "50"].indexOf(state.radius) >= 0 ? state.radius : "";
+    FILTERS.forEach(function (name) {
+      form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+        box.checked = state.filters[name].indexOf(box.value) >= 0;
+      });
+    });
+  }
+
+  function stateUrl(state) {
+    var params = new URLSearchParams();
+    if (state.q) { params.append("q", state.q); }
+    if (state.near) { params.append("near", state.near); }
+    if (state.radius) { params.append("radius", state.radius); }
+    FILTERS.forEach(function (name) {
+      state.filters[name].forEach(function (v) { params.append(name, v); });
+    });
+    var query = params.toString();
+    return searchUrl.pathname + (query ? "?" + query : "");
+  }
+
+  function saveState(state, push) {
+    var url = stateUrl(state);
+    if (url === location.pathname + location.search) { return; }
+    if (push) { history.pushState(null, "", url); } else { history.replaceState(null, "", url); }
+  }
+
+  /* ---- search ---- */
+
+  function tokens(text) {
+    return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (t) {
+      return t && (typeof lunr.stopWordFilter !== "function" || lunr.stopWordFilter(t) !== undefined);
+    });
+  }
+
+  // Each word must match (exactly, as a prefix, or within one edit for words of 5+ letters); scores add up.
+  function textMatches(q) {
+    var words = tokens(q);
+    if (!words.length) { return null; }
+    var scores = null;
+    words.forEach(function (word) {
+      var found = {};
+      try {
+        data.index.query(function (query) {
+          query.term(word, {boost: 10});
+          query.term(word, {boost: 5, wildcard: lunr.Query.wildcard.TRAILING, usePipeline: false});
+          if (word.length >= 5) { query.term(word, {boost: 1, editDistance: 1, usePipeline: false}); }
+        }).forEach(function (hit) { found[hit.ref] = hit.score; });
+      } catch (e) {
+        found = {};
+      }
+      if (scores === null) {
+        scores = found;
+      } else {
+        var next = {};
+        Object.keys(scores).forEach(function (ref) {
+          if (ref in found) { next[ref] = scores[ref] + found[ref]; }
+        });
+        scores = next;
+      }
+    });
+    return scores || {};
+  }
+
+  function hasAny(doc, name, values) {
+    var have = doc[name];
+    if (!have) { return false; }
+    for (var i = 0; i < values.length; i++) {
+      if (have.indexOf(values[i]) >= 0) { return true; }
+    }
+    return false;
+  }
+
+  function passes(doc, filters, except) {
+    for (var i = 0; i < FILTERS.length; i++) {
+      var name = FILTERS[i];
+      if (name !== except && filters[name].length && !hasAny(doc, name, filters[name])) { return false; }
+    }
+    return true;
+  }
+
+  function search(state) {
+    var origin = null, nearMessage = "";
+    if (state.near) {
+      var resolved = resolvePlace(state.near);
+      origin = resolved.place;
+      nearMessage = resolved.message || "";
+    } else if (geoOrigin) {
+      origin = {lat: geoOrigin.lat, lon: geoOrigin.lon, label: S.yourLocation};
+    }
+    var radius = origin && state.radius ? parseFloat(state.radius) : null;
+    var scores = state.q ? textMatches(state.q) : null;
+    var candidates = [];
+    data.docs.forEach(function (doc) {
+      if (scores && !(doc.id in scores)) { return; }
+      var hit = {doc: doc, score: scores ? scores[doc.id] : 0, near: null};
+      if (origin && !doc.statewide) { hit.near = nearest(doc, origin); }
+      if (radius !== null && hit.near && hit.near.miles > radius) { return; }
+      candidates.push(hit);
+    });
+    var results = candidates.filter(function (hit) { return passes(hit.doc, state.filters, null); });
+    return {origin: origin, nearMessage: nearMessage, candidates: candidates, results: results,
+            groups: group(results, origin, !!scores)};
+  }
+
+  function group(results, origin, scored) {
+    if (!origin) {
+      var list = results.slice().sort(function (a, b) {
+        return (scored ? b.score - a.score : 0) || byName(a.doc, b.doc);
+      });
+      return [{key: "all", heading: null, hits: list}];
+    }
+    var located = [], statewide = [], unknown = [];
+    results.forEach(function (hit) {
+      if (hit.near) { located.push(hit); } else if (hit.doc.statewide) { statewide.push(hit); } else { unknown.push(hit); }
+    });
+    located.sort(function (a, b) { return (a.near.miles - b.near.miles) || byName(a.doc, b.doc); });
+    var names = function (a, b) { return byName(a.doc, b.doc); };
+    statewide.sort(names);
+    unknown.sort(names);
+    return [
+      {key: "nearby", heading: fmt("nearbyHeading", {place: origin.label}), hits: located},
+      {key: "statewide", heading: S.statewideHeading, hits: statewide},
+      {key: "unknown", heading: S.unknownHeading, hits: unknown}
+    ].filter(function (g) { return g.hits.length; });
+  }
+
+  /* ---- rendering ---- */
+
+  function optionLabel(name, value) {
+    var box = form.querySelector('input[type="checkbox"][name="' + name + '"][value="' + CSS.escape(value) + '"]');
+    return box ? box.getAttribute("data-label") : value;
+  }
+
+  function payerNames(doc) {
+    return (doc.insurance || []).filter(function (slug) {
+      var box = form.querySelector('input[name="insurance"][value="' + CSS.escape(slug) + '"]');
+      return box && box.hasAttribute("data-payer");
+    }).map(function (slug) { return optionLabel("insurance", slug); });
+  }
+
+  function fact(list, label, value) {
+    var row = el("div");
+    row.appendChild(el("dt", null, label));
+    var dd = el("dd");
+    if (value instanceof Node) { dd.appendChild(value); } else { dd.textContent = value; }
+    row.appendChild(dd);
+    list.appendChild(row);
+  }
+
+  function joined(values) {
+    return values && values.length ? values.join(", ") : S.unknown;
+  }
+
+  function card(hit) {
+    var doc = hit.doc;
+    var item = el("li", "card result");
+    item.setAttribute("data-provider-id", doc.id);
+    var title = el("h4", "card-title");
+    var link = el("a", null, doc.name);
+    link.href = new URL(doc.url, siteRoot).href;
+    title.appendChild(link);
+    item.appendChild(title);
+    if (hit.near) {
+      item.setAttribute("data-distance-miles", (Math.round(hit.near.miles * 10) / 10).toFixed(1));
+      var distance = el("p", "distance", fmt("miles", {n: formatMiles(hit.near.miles)}));
+      if (hit.near.approx) {
+        distance.appendChild(document.createTextNode(" "));
+        distance.appendChild(el("span", "approx", "(" + S.approx + ")"));
+      }
+      item.appendChild(distance);
+    }
+    var facts = el("dl", "facts");
+    var where = doc.statewide ? S.statewide : (doc.towns.length ? doc.towns.join(", ") : S.locationUnknown);
+    fact(facts, S.where, where);
+    fact(facts, S.levels, joined(doc.levels));
+    var schedule = doc.schedule_names.concat(doc.hours || []);
+    fact(facts, S.schedule, joined(schedule));
+    fact(facts, S.insurance, doc.insurance ? joined(payerNames(doc)) : S.unknown);
+    if (doc.phone) {
+      var tel = el("a", null, doc.phone);
+      tel.href = "tel:" + doc.phone.replace(/[^\d+]/g, "");
+      fact(facts, S.phone, tel);
+    } else {
+      fact(facts, S.phone, S.unknown);
+    }
+    item.appendChild(facts);
+    item.appendChild(el("p", "verified", fmt("verified", {date: doc.verified})));
+    var compare = el("button", "secondary compare-add", S.addCompare);
+    compare.type = "button";
+    compare.setAttribute("data-compare-id", doc.id);
+    item.appendChild(compare);
+    return item;
+  }
+
+  function updateCounts(outcome, state) {
+    FILTERS.forEach(function (name) {
+      var base = outcome.candidates.filter(function (hit) { return passes(hit.doc, state.filters, name); });
+      var counts = {};
+      base.forEach(function (hit) {
+        (hit.doc[name] || []).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
+      });
+      form.querySelectorAll('[data-count-for^="' + name + ':"]').forEach(function (span) {
+        var value = span.getAttribute("data-count-for").slice(name.length + 1);
+        span.textContent = "(" + (counts[value] || 0) + ")";
+      });
+    });
+  }
+
+  function activeFilters(state) {
+    var list = [];
+    FILTERS.forEach(function (name) {
+      state.filters[name].forEach(function (value) { list.push({name: name, value: value}); });
+    });
+    return list;
+  }
+
+  function renderNone(outcome, state) {
+    var box = el("div", "no-results");
+    box.appendChild(el("p", "none", S.none));
+    var relax = el("ul", "relax");
+    activeFilters(state).forEach(function (f) {
+      var without = JSON.parse(JSON.stringify(state));
+      without.filters[f.name] = without.filters[f.name].filter(function (v) { return v !== f.value; });
+      var n = outcome.candidates.filter(function (hit) { return passes(hit.doc, without.filters, null); }).length;
+      var button = el("button", "secondary relax-filter",
+                      fmt("remove", {name: optionLabel(f.name, f.value), n: n}));
+      button.type = "button";
+      button.setAttribute("data-remove-param", f.name);
+      button.setAttribute("data-remove-value", f.value);
+      var li = el("li");
+      li.appendChild(button);
+      relax.appendChild(li);
+    });
+    if (state.radius && outcome.origin) {
+      var any = el("button", "secondary relax-filter", S.removeNear);
+      any.type = "button";
+      any.setAttribute("data-remove-param", "radius");
+      var li2 = el("li");
+      li2.appendChild(any);
+      relax.appendChild(li2);
+    }
+    if (state.q) {
+      var kw = el("button", "secondary relax-filter", fmt("removeQ", {q: state.q}));
+      kw.type = "button";
+      kw.setAttribute("data-remove-param", "q");
+      var li3 = el("li");
+      li3.appendChild(kw);
+      relax.appendChild(li3);
+    }
+    if (relax.firstChild) {
+      box.appendChild(el("p", null, S.relax));
+      box.appendChild(relax);
+    }
+    var browse = el("a", null, S.browse);
+    browse.href = new URL("providers/", siteRoot).href;
+    var p = el("p");
+    p.appendChild(browse);
+    box.appendChild(p);
+    return box;
+  }
+
+  function render(outcome, state) {
+    var generation = ++renderGeneration;
+    nearStatus.textContent = state.near ? (outcome.nearMessage || (outcome.origin ?
+      fmt("nearFound", {place: outcome.origin.label}) : "")) : nearStatus.getAttribute("data-geo") || "";
+    nearInput.setAttribute("aria-invalid", outcome.nearMessage ? "true" : "false");
+    updateCounts(outcome, state);
+    clearButton.hidden = !activeFilters(state).length;
+    var n = outcome.results.length;
+    statusEl.textContent = n === 1 ? S.countOne : fmt("countMany", {n: n});
+    var frame = document.createDocumentFragment();
+    var pending = [];
+    if (!n) {
+      frame.appendChild(renderNone(outcome, state));
+    }
+    outcome.groups.forEach(function (g) {
+      var section = el("section", "result-group");
+      section.setAttribute("data-group", g.key);
+      if (g.heading) { section.appendChild(el("h3", null, g.heading)); }
+      var list = el("ol", "result-list");
+      section.appendChild(list);
+      frame.appendChild(section);
+      g.hits.forEach(function (hit) { pending.push({list: list, hit: hit}); });
+    });
+    var first = pending.splice(0, FIRST_CHUNK);
+    first.forEach(function (p) { p.list.appendChild(card(p.hit)); });
+    while (resultsEl.firstChild) { resultsEl.removeChild(resultsEl.firstChild); }
+    resultsEl.appendChild(frame);
+    if (!pending.length) {
+      resultsEl.setAttribute("data-state", "ready");
+      return;
+    }
+    resultsEl.setAttribute("data-state", "rendering");
+    (function more() {
+      if (generation !== renderGeneration) { return; }
+      pending.splice(0, CHUNK).forEach(function (p) { p.list.appendChild(card(p.hit)); });
+      if (pending.length) { setTimeout(more, 0); } else { resultsEl.setAttribute("data-state", "ready"); }
+    })();
+  }
+
+  function run(push, fromForm) {
+    if (!data) { return; }
+    var state = fromForm ? readForm() : readParams(location.search);
+    if (fromForm) { saveState(state, push); } else { writeForm(state); }
+    render(search(state), state);
+  }
+
+  /* ---- events ---- */
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearTimeout(typingTimer);
+    run(true, true);
+  });
+  form.addEventListener("input", function (event) {
+    if (event.target === qInput || event.target === nearInput) {
+      if (event.target === nearInput) { geoOrigin = null; nearStatus.removeAttribute("data-geo"); updateDatalist(); }
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { run(false, true); }, 150);
+    }
+  });
+  form.addEventListener("change", function (event) {
+    if (event.target.type === "checkbox" || event.target === radiusSelect) {
+      clearTimeout(typingTimer);
+      run(true, true);
+    }
+  });
+  clearButton.addEventListener("click", function () {
+    form.querySelectorAll('.filters input[type="checkbox"]').forEach(function (box) { box.checked = false; });
+    run(true, true);
+    qInput.focus();
+  });
+  resultsEl.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-remove-param]") : null;
+    if (!button) { return; }
+    var name = button.getAttribute("data-remove-param");
+    if (name === "radius") {
+      radiusSelect.value = "";
+    } else if (name === "q") {
+      qInput.value = "";
+    } else {
+      var value = button.getAttribute("data-remove-value");
+      form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+        if (box.value === value) { box.checked = false; }
+      });
+    }
+    run(true, true);
+    statusEl.setAttribute("tabindex", "-1");
+    statusEl.focus();
+  });
+  window.addEventListener("popstate", function () { run(false, false); });
+
+  if (locationButton && navigator.geolocation) {
+    locationButton.hidden = false;
+    locationButton.addEventListener("click", function () {
+      nearStatus.textContent = S.locating;
+      navigator.geolocation.getCurrentPosition(function (position) {
+        geoOrigin = {lat: position.coords.latitude, lon: position.coords.longitude};
+        nearInput.value = "";
+        nearStatus.setAttribute("data-geo", fmt("nearFound", {place: S.yourLocation}));
+        run(true, true);
+      }, function () {
+        nearStatus.textContent = S.locationFailed;
+      }, {enableHighAccuracy: false, timeout: 15000, maximumAge: 600000});
+    });
+  }
+
+  /* ---- loading, after first paint ---- */
+
+  function fail() {
+    resultsEl.setAttribute("data-state", "error");
+    while (resultsEl.firstChild) { resultsEl.removeChild(resultsEl.firstChild); }
+    var link = el("a", null, S.error);
+    link.href = new URL("providers/", siteRoot).href;
+    var p = el("p");
+    p.appendChild(link);
+    resultsEl.appendChild(p);
+    statusEl.textContent = S.error;
+  }
+
+  function getJson(name) {
+    return fetch(new URL("data/" + name, searchUrl).href, {credentials: "same-origin"}).then(function (r) {
+      if (!r.ok) { throw new Error(name + " " + r.status); }
+      return r.json();
+    });
+  }
+
+  function yieldToBrowser() {
+    return new Promise(function (resolve) { setTimeout(resolve, 0); });
+  }
+
+  function load() {
+    statusEl.textContent = S.loading;
+    // Apply the URL to the form at once so the page shows the search it was given.
+    writeForm(readParams(location.search));
+    Promise.all([getJson("index.json"), getJson("docs.json"), getJson("places.json")]).then(function (parts) {
+      return yieldToBrowser().then(function () {
+        if (typeof lunr === "undefined") { throw new Error("lunr missing"); }
+        var index = lunr.Index.load(parts[0]);
+        return yieldToBrowser().then(function () {
+          var placeKeys = {}, placeList = [];
+          parts[2].places.forEach(function (p) {
+            var key = placeKey(p[0]);
+            if (!placeKeys[key]) { placeKeys[key] = p; placeList.push({key: key, name: p[0]}); }
+          });
+          Object.keys(parts[2].zips).forEach(function (zip) {
+            var key = placeKey(parts[2].zips[zip][2]);
+            if (!placeKeys[key]) { placeKeys[key] = [parts[2].zips[zip][2], parts[2].zips[zip][0], parts[2].zips[zip][1]]; }
+          });
+          data = {index: index, docs: parts[1].docs, placeKeys: placeKeys, placeList: placeList, zips: parts[2].zips};
+          run(false, false);
+        });
+      });
+    }).catch(fail);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { requestAnimationFrame(function () { setTimeout(load, 0); }); });
+  } else {
+    requestAnimationFrame(function () { setTimeout(load, 0); });
+  }
+})();
