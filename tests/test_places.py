@@ -1,0 +1,73 @@
+"""The offline place table: every Massachusetts ZIP and municipality resolves; bad input gets a message."""
+
+import pytest
+import zipcodes
+
+from iop_directory.paths import VOCABULARY_DIR
+from iop_directory.places import Place, ZipArea, haversine_miles, load_places, place_key
+
+
+@pytest.fixture(scope="module")
+def places():
+    return load_places()
+
+
+def test_every_massachusetts_zip_resolves(places):
+    rows = zipcodes.filter_by(state="MA")
+    assert len(rows) > 600
+    for row in rows:
+        found, message = places.resolve(row["zip_code"])
+        assert message is None, row["zip_code"]
+        assert isinstance(found, ZipArea) and found.zip == row["zip_code"]
+        assert (found.lat, found.lon) == (float(row["lat"]), float(row["long"]))
+
+
+def test_every_municipality_resolves(places):
+    names = [line.strip() for line in (VOCABULARY_DIR / "ma-municipalities.txt").read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert len(names) == 351
+    for name in names:
+        for typed in (name, name.upper(), name.lower(), "%s, MA" % name, "  %s, Massachusetts " % name):
+            found, message = places.resolve(typed)
+            assert message is None, typed
+            assert isinstance(found, Place) and found.name == name, typed
+            assert 41.2 < found.lat < 42.9 and -73.6 < found.lon < -69.9, name
+
+
+def test_zip_plus_four_and_postal_names(places):
+    area, message = places.resolve("01608-1234")
+    assert message is None and area.zip == "01608" and area.place == "Worcester"
+    # A postal place name that is a village of a municipality still resolves.
+    village, message = places.resolve("Jamaica Plain")
+    assert message is None and village.name == "Jamaica Plain" and "02130" in village.zips
+
+
+def test_saint_and_st_are_the_same(places):
+    assert place_key("St. Somewhere") == place_key("Saint Somewhere") == "saint somewhere"
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("", "Enter a Massachusetts town or ZIP code."),
+    ("   ", "Enter a Massachusetts town or ZIP code."),
+    ("10001", "10001 is not a Massachusetts ZIP code."),
+    ("99999-0000", "99999 is not a Massachusetts ZIP code."),
+    ("Atlantis", "No Massachusetts town or ZIP code matches Atlantis."),
+    ("Worcestr", "No Massachusetts town called Worcestr. Did you mean Worcester or Dorchester?"),
+    (":~*<script>", "No Massachusetts town or ZIP code matches :~*<script>."),
+])
+def test_unknown_input_gets_a_clear_message(places, typed, expected):
+    found, message = places.resolve(typed)
+    assert found is None
+    assert message == expected
+
+
+def test_resolve_never_crashes_on_odd_input(places):
+    for typed in (None, "0", "1234", "123456", "ma", ", MA", "\u202eevil", "Ａｍｈｅｒｓｔ", "x" * 500):
+        found, message = places.resolve(typed)
+        assert (found is None) != (message is None)
+
+
+def test_haversine_known_distance():
+    # Worcester City Hall to Boston City Hall is about 39 miles as the crow flies.
+    assert 38 < haversine_miles(42.2626, -71.8023, 42.3603, -71.0580) < 40
+    assert haversine_miles(42.0, -71.0, 42.0, -71.0) == 0

@@ -1,0 +1,96 @@
+"""The search data the generator writes: lunr index fields, the compact document store and the place table."""
+
+import json
+
+import pytest
+from lunr.index import Index
+
+from conftest import FIXTURE_PROVIDERS
+from iop_directory import search_index
+from iop_directory.places import load_places
+from iop_directory.records import RecordValidator
+from iop_directory.vocab import load_vocabularies
+
+CARD_KEYS = {"id", "name", "url", "towns", "locations", "statewide", "phone", "verified", "levels", "modes",
+             "schedule_names", "hours"}
+
+
+@pytest.fixture(scope="module")
+def data(fixture_site):
+    folder = fixture_site / "search" / "data"
+    return {name: json.loads((folder / ("%s.json" % name)).read_text(encoding="utf-8"))
+            for name in ("index", "docs", "places")}
+
+
+@pytest.fixture(scope="module")
+def index(data):
+    return Index.load(data["index"])
+
+
+def ids(hits):
+    return sorted(hit["ref"] for hit in hits)
+
+
+def test_index_has_every_field_and_document(data):
+    fields = data["index"]["fields"]
+    assert fields == [name for name, _ in search_index.INDEX_FIELDS]
+    assert {"name", "town", "programs", "modalities", "focus", "populations", "insurance", "languages",
+            "description"} <= set(fields)
+    refs = {ref.split("/")[1] for ref, _ in data["index"]["fieldVectors"]}
+    assert refs == {p.stem for p in FIXTURE_PROVIDERS.glob("*.yaml")}
+
+
+def test_doc_store_keys(data):
+    docs = data["docs"]["docs"]
+    assert data["docs"]["version"] == 1
+    assert [d["id"] for d in docs] == sorted(p.stem for p in FIXTURE_PROVIDERS.glob("*.yaml"))
+    for doc in docs:
+        assert CARD_KEYS <= set(doc)
+        assert set(doc) - CARD_KEYS <= set(search_index.FILTER_PARAMS)
+        assert "description" not in doc  # the store holds only what a card and the filters need
+    by_id = {d["id"]: d for d in docs}
+    alpha = by_id["alpha-worcester"]
+    assert alpha["locations"] == [[42.2624, -71.8003, 0, "Worcester"]]
+    assert alpha["schedule"] == ["evening"] and alpha["mode"] == ["in-person"]
+    assert {"masshealth", "medicaid", "bcbsma", "private"} == set(alpha["insurance"])  # payers and their categories
+    assert by_id["delta-virtual"]["statewide"] is True and by_id["delta-virtual"]["locations"] == []
+    assert by_id["foxtrot-shrewsbury"]["locations"][0][2] == 1  # town centre only: approximate
+    echo = by_id["echo-unknown"]
+    for unknown in ("insurance", "population", "focus", "modality", "language"):
+        assert unknown not in echo  # missing key = not yet confirmed, never "none"
+    assert echo["locations"] == []
+
+
+def test_places_data_covers_zips_and_towns(data):
+    places = load_places()
+    assert set(data["places"]["zips"]) == set(places.zips)
+    assert data["places"]["zips"]["01608"][2] == "Worcester"
+    names = {p[0] for p in data["places"]["places"]}
+    assert {"Worcester", "Boston", "Shrewsbury", "Manchester-by-the-Sea"} <= names
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("worcester", {"alpha-worcester"}),
+    ("worcestr~1", {"alpha-worcester"}),  # a typo still finds the town
+    ("dial*", {"alpha-worcester", "bravo-boston"}),  # prefix of "dialectical" (DBT's name)
+    ("dbt", {"alpha-worcester", "bravo-boston"}),
+    ("masshealth", {"alpha-worcester", "charlie-springfield", "delta-virtual"}),
+    ("portuguese", {"delta-virtual"}),
+    ("adolescent", {"bravo-boston"}),
+])
+def test_lunr_py_searches_the_built_index(index, query, expected):
+    assert set(ids(index.search(query))) == expected
+
+
+def test_builder_is_deterministic_and_adds_translated_names():
+    vocab, places = load_vocabularies(), load_places()
+    records, problems = RecordValidator(vocab, places, today=None).load_many(
+        [FIXTURE_PROVIDERS], root=FIXTURE_PROVIDERS.parent)
+    assert not [p for p in problems if p.is_error]
+    alpha = next(r for r in records if r.id == "alpha-worcester")
+    doc = search_index.index_document(alpha, {"towns": [("Worcester", "worcester")]}, vocab)
+    assert doc["town"] == "Worcester"
+    assert "MassHealth" in doc["insurance"] and "dbt" in doc["modalities"].lower()
+    assert search_index.build_index([doc]) == search_index.build_index([doc])
+    values = search_index.filter_values(alpha, vocab)
+    assert values["level"] == ["iop"] and values["language"] == ["en", "es"]
