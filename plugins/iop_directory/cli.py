@@ -20,6 +20,12 @@ def cmd_validate(args) -> int:
     from .records import RecordValidator
 
     paths = args.paths or [PROVIDERS_DIR]
+    if args.changed:
+        from .cli_maintain import resolve_changed
+
+        paths, code = resolve_changed(args.changed)
+        if paths is None:
+            return code
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         for path in missing:
@@ -75,13 +81,16 @@ def cmd_schema_docs(args) -> int:
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="iop", description="Massachusetts IOP directory tools.")
+    parser = argparse.ArgumentParser(prog="iop", description="Massachusetts IOP directory tools.",
+                                     epilog="exit status: 0 done, 1 problems found in records or input, "
+                                            "2 wrong usage (bad option, missing file, git failure)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details, including Pelican's")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
     validate = commands.add_parser("validate", help="check provider records and report every problem")
     validate.add_argument("paths", nargs="*", help="record files or folders (default: providers/)")
+    validate.add_argument("--changed", metavar="REF", help="only the records changed against a git ref, e.g. origin/main")
     validate.set_defaults(run=cmd_validate)
 
     build = commands.add_parser("build", help="validate, then build the site")
