@@ -15,7 +15,7 @@ import yaml
 from pelican import signals
 from pelican.generators import Generator
 
-from . import search_index, views
+from . import compare_data, search_index, views
 from .errors import RecordsInvalid, SettingError
 from .paths import CONTENT_DIR, PROVIDERS_DIR
 from .places import load_places
@@ -79,7 +79,7 @@ class ProviderGenerator(Generator):
             "payers": views.group_by_payer(self.views, self.vocab, labels),
             "payer_categories": [{"slug": k, "name": labels._(v)} for k, v in self.vocab.payer_categories.items()],
             "facets": self._facets(labels),
-            "levels_of_care": levels_of_care,
+            "levels_of_care": views.levels_view(levels_of_care),
             "crisis": levels_of_care["crisis"],
             "today": self.today.isoformat(),
         })
@@ -129,6 +129,7 @@ class ProviderGenerator(Generator):
         page("compare/index.html", "compare")
         page("404.html", "404")
         self._write_data(search_index.build_search_files(self.records, self.views, self.vocab, self.places))
+        self._write_data(compare_data.build_compare_files(self.views))
 
     def _write_data(self, files):
         for relative_path, data in sorted(files.items()):

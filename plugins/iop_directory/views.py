@@ -97,28 +97,64 @@ def _tel(phone):
     return "+" + digits
 
 
+SCALE_TOP_HOURS = 30.0
+
+
 def hours_scale(hours, population):
-    """Return where a track's weekly hours sit against the IOP and PHP thresholds, as percentages of 0–30 h."""
+    """Return where a track's weekly hours sit against the IOP and PHP thresholds on a 0–30 h scale.
+
+    Positions are percentages of the scale (SVG user units, viewBox width 100). `band` names where the track
+    falls: "outpatient" (below the IOP minimum), "iop", "php" (20 h or more) or "iop-php" (a range crossing 20 h).
+    `adolescent` says which IOP minimum applies (6 h for adolescents and children, else 9 h).
+    """
     if not hours:
         return None
-    top = 30.0
     low, high = hours
-    high = high if high is not None else low
+    open_ended = high is None
+    high = low if open_ended else high
 
     def pct(value):
-        return round(min(value, top) / top * 100, 1)
+        return round(max(0.0, min(value, SCALE_TOP_HOURS)) / SCALE_TOP_HOURS * 100, 1)
 
     adolescent = population in ("adolescents", "children")
     iop_min = derive.IOP_ADOLESCENT_MIN_HOURS if adolescent else derive.IOP_ADULT_MIN_HOURS
-    if high < iop_min:
+    php_min = derive.PHP_MIN_HOURS
+    if high < iop_min and not open_ended:
         band = "outpatient"
-    elif low >= derive.PHP_MIN_HOURS:
+    elif low >= php_min:
         band = "php"
-    else:
+    elif high < php_min and low >= iop_min and not open_ended:
         band = "iop"
-    return {"low": pct(low), "high": pct(high), "width": max(pct(high) - pct(low), 1.0), "iop_min": pct(iop_min),
-            "php_min": pct(derive.PHP_MIN_HOURS), "band": band, "iop_min_hours": iop_min,
-            "php_min_hours": derive.PHP_MIN_HOURS}
+    elif low < iop_min:
+        band = "outpatient-iop"
+    else:
+        band = "iop-php"
+    bar_x = min(pct(low), 99.0)
+    bar_end = 100.0 if open_ended else max(pct(high), bar_x + 1.0)
+    return {"low": bar_x, "high": pct(high), "width": round(bar_end - bar_x, 1), "open_ended": open_ended,
+            "iop_min": pct(iop_min), "php_min": pct(php_min), "iop_width": round(pct(php_min) - pct(iop_min), 1),
+            "php_width": round(100 - pct(php_min), 1), "band": band, "adolescent": adolescent,
+            "iop_min_hours": iop_min, "iop_max_hours": derive.IOP_MAX_HOURS, "php_min_hours": php_min, "top_hours": int(SCALE_TOP_HOURS)}
+
+
+def levels_view(levels_of_care):
+    """Return content/levels-of-care.yaml ready for the levels page: every citation numbered by the position of
+    its source in `sources` (1-based), and each level's sources listed once for its "Sources" row."""
+    keys = list(levels_of_care["sources"])
+    number = {key: i for i, key in enumerate(keys, 1)}
+
+    def cite(item):
+        return dict(item, cites=[{"key": k, "n": number[k]} for k in item.get("sources") or ()])
+
+    levels = []
+    for level in levels_of_care["levels"]:
+        cells = {key: cite(cell) for key, cell in level["cells"].items()}
+        used = sorted({c["n"] for cell in cells.values() for c in cell["cites"]})
+        levels.append(dict(level, cells=cells, cites=[{"key": keys[n - 1], "n": n} for n in used]))
+    return dict(levels_of_care, levels=levels,
+                source_list=[dict(levels_of_care["sources"][k], key=k, n=number[k]) for k in keys],
+                thresholds={k: cite(v) for k, v in levels_of_care["thresholds"].items()},
+                medicare_iop=[cite(item) for item in levels_of_care["medicare_iop"]])
 
 
 def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTable, labels: Labels,
@@ -144,6 +180,8 @@ def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTabl
     buckets = set()
     if data.get("tracks") is not None:
         tracks = []
+        # A track without its own population is for the program's population when it names only one.
+        sole_population = data["populations"][0] if len(data.get("populations") or ()) == 1 else None
         for track in data["tracks"]:
             hours = derive.track_weekly_hours(track)
             track_buckets = derive.track_buckets(track)
@@ -160,7 +198,8 @@ def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTabl
                 "population": labels.term(vocab["populations"][track["population"]]) if track.get("population") else None,
                 "hours": hours,
                 "hours_label": labels.hours(hours),
-                "scale": hours_scale(hours, track.get("population")) if track.get("level") in ("iop", "php", None) else None,
+                "scale": hours_scale(hours, track.get("population") or sole_population)
+                if track.get("level") in ("outpatient", "iop", "php", None) else None,
                 "notes": track.get("notes"),
             })
     insurance = None
@@ -238,4 +277,4 @@ def group_by_payer(views, vocab: Vocabularies, labels: Labels):
     return payers
 
 
-__all__ = ["Labels", "provider_view", "group_by_town", "group_by_payer", "hours_scale", "slugify"]
+__all__ = ["Labels", "provider_view", "group_by_town", "group_by_payer", "hours_scale", "levels_view", "slugify"]

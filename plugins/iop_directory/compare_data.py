@@ -1,0 +1,52 @@
+"""The compare page's data file: per provider, exactly the display-ready values the compare table shows.
+
+Every value is taken from the provider view (views.provider_view), so the compare sheet prints the same words
+as the provider page. `None` means "not yet confirmed"; an empty list means "none, per the sources".
+"""
+
+
+def _names(items):
+    return None if items is None else [item["name"] for item in items]
+
+
+def compare_entry(view):
+    """Return the compare table's values for one provider view."""
+    tracks = None
+    if view["tracks"] is not None:
+        tracks = [{"name": t["name"], "level": t["level_name"], "days": t["days"], "time": t["time"],
+                   "times_of_day": [b["name"] for b in t["buckets"]], "hours": t["hours_label"],
+                   "mode": t["mode"], "population": t["population"]} for t in view["tracks"]]
+    locations = None
+    if view["locations"] is not None:
+        locations = [{"street": loc["street"], "city": loc["city"], "zip": loc["zip"], "lat": loc["lat"],
+                      "lon": loc["lon"], "approximate": loc["approximate"]} for loc in view["locations"]]
+    return {
+        "id": view["id"],
+        "name": view["name"],
+        "url": view["url"],
+        "levels": _names(view["levels"]),
+        "tracks": tracks,
+        "modes": _names(view["modes"]),
+        "insurance": _names(view["insurance"]),
+        "populations": _names(view["populations"]),
+        "focus": _names(view["focus"]),
+        "modalities": _names(view["modalities"]),
+        "languages": _names(view["languages"]),
+        "statewide": view["statewide"],
+        "locations": locations,
+        "phone": view["phone"],
+        "phone_tel": view["phone_tel"],
+        "website": view["website"],
+        "last_verified": view["last_verified"],
+        "stale": view["stale"],
+        "sources": [{"url": s["url"], "host": s["host"], "title": s["title"], "accessed": s["accessed"]}
+                    for s in view["sources"]],
+    }
+
+
+def build_compare_files(views):
+    """Return {output path: data} for the compare page."""
+    return {"compare/data.json": {"version": 1, "providers": {v["id"]: compare_entry(v) for v in views}}}
+
+
+__all__ = ["compare_entry", "build_compare_files"]
