@@ -249,7 +249,8 @@ def _language(value, vocab, draft):
     for term in languages.terms:
         if term.name.lower() == text.lower():
             return term.slug
-    draft.notes.append("language %r is not in providers/vocabulary/languages.yaml; not mapped" % text)
+    if draft is not None and text:
+        draft.notes.append("language %r is not in providers/vocabulary/languages.yaml; not mapped" % text)
     return None
 
 
@@ -365,7 +366,7 @@ def hsds_drafts(tables, places, vocab):
         for language in tables["language"]:
             if language.get("service_id") in service_ids or language.get("location_id") in location_ids:
                 draft.unmapped += _unmapped("language", language)
-                code = _language(language.get("code") or language.get("name"), vocab, draft)
+                code = _language(language.get("code"), vocab, None) or _language(language.get("name"), vocab, draft)
                 if code and code not in codes:
                     codes.append(code)
         for service in services:

@@ -97,7 +97,7 @@ def _items_schema(schema: dict, field_schema: dict):
 def render(data: dict, header=(), schema: dict | None = None) -> str:
     """Return the YAML text of a record: header lines, then every schema field (missing ones as null)."""
     schema = schema or load_schema()
-    lines = [SCHEMA_COMMENT, *header]
+    lines = [*header, SCHEMA_COMMENT]
     properties = schema["properties"]
     keys = list(properties) + [k for k in data if k not in properties]
     for key in keys:

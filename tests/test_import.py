@@ -1,0 +1,160 @@
+"""`iop import`: HSDS 3 JSON, the HSDS CSV data package and FindTreatment.gov-style CSV into draft records.
+
+Fixtures in tests/fixtures/import/ are synthetic, written from the HSDS 3 field list.
+"""
+
+import shutil
+import zipfile
+
+import pytest
+import yaml
+
+from conftest import FIXTURES, TEST_TODAY
+from iop_directory.cli import main
+from iop_directory.records import RecordValidator
+
+IMPORT = FIXTURES / "import"
+SOURCE = "https://example.org/open-referral-export"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def do_import(capsys, tmp_path, name, *extra):
+    return run(capsys, "import", str(IMPORT / name), "--source-url", SOURCE, "--providers", str(tmp_path),
+               "--today", TEST_TODAY, *extra)
+
+
+def load(path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_hsds_json_maps_what_maps_and_reports_the_rest(capsys, tmp_path):
+    code, out, err = do_import(capsys, tmp_path, "hsds.json")
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kilo-test-recovery-center-inc.yaml",
+                                                         "lima-test-behavioral-health.yaml"]
+    kilo = tmp_path / "kilo-test-recovery-center-inc.yaml"
+    text = kilo.read_text(encoding="utf-8")
+    assert text.startswith("# DRAFT imported from hsds.json: verify every field before publishing\n")
+    data = load(kilo)
+    assert data["name"] == "Kilo Test Recovery Center, Inc."
+    assert data["website"] == "https://kilo.test-provider.invalid"
+    assert data["phone"] == "(508) 555-0142"
+    assert data["programs"] == ["Evening Intensive Outpatient Program"]  # the inactive service is left out
+    assert data["locations"] == [{"street": "10 Test Street, Suite 2", "city": "Worcester", "zip": "01608",
+                                  "note": "Imported from location 'Main campus'; verify."}]
+    track = data["tracks"][0]
+    assert (track["days"], track["start"], track["end"]) == (["mon", "tue", "wed", "thu"], "17:30", "20:30")
+    assert data["languages"] == ["en", "es"]  # "spa" mapped by name; Klingon reported
+    assert data["insurance"] is None and data["levels_of_care"] is None  # nothing guessed
+    assert data["sources"][0]["url"] == SOURCE and str(data["last_verified"]) == TEST_TODAY
+    assert "organization.email" in out and "service.fees_description" in out
+    assert "Klingon" in out or "tlh" in out
+    assert "skipped November Test Clinic Nashua: outside Massachusetts (NH)" in out
+    assert "summary: 2 written, 0 updated, 0 skipped (exists), 1 skipped (not imported), 0 invalid" in out
+
+
+def test_unmappable_values_are_left_null_and_reported(capsys, tmp_path):
+    code, out, _ = do_import(capsys, tmp_path, "hsds.json")
+    lima = load(tmp_path / "lima-test-behavioral-health.yaml")
+    assert lima["website"] is None and lima["phone"] is None
+    assert lima["locations"] == [{"street": "20 Sample Avenue", "city": None, "zip": None,
+                                  "note": "Imported from location 'Downtown office'; verify."}]
+    assert lima["tracks"] is None
+    for note in ("website 'not a url'", "phone '555-01'", "city 'Sprngfield'", "ZIP '99999'", "MONTHLY"):
+        assert note in out
+
+
+def test_every_draft_validates(capsys, tmp_path):
+    for name in ("hsds.json", "hsds-services.json", "hsds-csv", "findtreatment.csv"):
+        assert do_import(capsys, tmp_path, name)[0] == 0
+    records, problems = RecordValidator(today=__import__("datetime").date.fromisoformat(TEST_TODAY)).load_many([tmp_path])
+    assert [p.format() for p in problems if p.is_error] == []
+    assert len(records) == 5
+
+
+def test_nested_hsds_services_list(capsys, tmp_path):
+    code, out, _ = do_import(capsys, tmp_path, "hsds-services.json")
+    assert code == 0
+    data = load(tmp_path / "oscar-test-health.yaml")
+    assert data["phone"] == "413-555-0199 ext. 12"
+    assert data["locations"][0]["city"] == "Pittsfield" and data["locations"][0]["zip"] == "01201"
+    assert data["tracks"][0]["days"] == ["mon", "wed", "fri"]
+    assert data["languages"] == ["pt"]
+
+
+@pytest.mark.parametrize("packaged", ["folder", "zip"])
+def test_hsds_csv_package(capsys, tmp_path, packaged):
+    source = IMPORT / "hsds-csv"
+    if packaged == "zip":
+        archive = tmp_path / "export.zip"
+        with zipfile.ZipFile(archive, "w") as handle:
+            for item in source.iterdir():
+                handle.write(item, "export/" + item.name)
+        source = archive
+    out_dir = tmp_path / "providers"
+    out_dir.mkdir()
+    code, out, err = run(capsys, "import", str(source), "--source-url", SOURCE, "--providers", str(out_dir),
+                         "--today", TEST_TODAY)
+    assert code == 0, err
+    data = load(out_dir / "papa-test-counseling-services.yaml")
+    assert data["locations"][0] == {"street": "1 Sample St", "city": "Lowell", "zip": "01852",
+                                    "note": "Imported from location 'Lowell office'; verify."}
+    assert data["tracks"][0]["days"] == ["tue", "thu", "sat"] and data["tracks"][0]["notes"] == "Morning group"
+    assert data["languages"] == ["ht"]
+    assert "skipped Quebec Test Program Providence: outside Massachusetts (RI)" in out
+
+
+def test_findtreatment_csv(capsys, tmp_path):
+    code, out, _ = do_import(capsys, tmp_path, "findtreatment.csv")
+    assert code == 0
+    data = load(tmp_path / "romeo-test-recovery.yaml")
+    assert data["website"] == "https://romeo.test-provider.invalid"
+    assert data["phone"] == "508-555-0177"
+    assert data["locations"][0]["city"] == "Brockton" and data["locations"][0]["zip"] == "02301"
+    assert data["levels_of_care"] is None  # service codes are reported, not interpreted
+    assert "not mapped: name2, county, intake1, latitude, longitude, type_facility, sa, op" in out
+    assert "skipped Sierra Test Clinic: outside Massachusetts (ME)" in out
+
+
+def test_never_overwrites_without_update(capsys, tmp_path):
+    existing = tmp_path / "romeo-test-recovery.yaml"
+    existing.write_text("hand-edited\n", encoding="utf-8")
+    code, out, _ = do_import(capsys, tmp_path, "findtreatment.csv")
+    assert code == 0
+    assert existing.read_text(encoding="utf-8") == "hand-edited\n"
+    assert "skipped romeo-test-recovery" in out and "--update" in out
+    assert "0 written, 0 updated, 1 skipped (exists)" in out
+    code, out, _ = do_import(capsys, tmp_path, "findtreatment.csv", "--update")
+    assert code == 0 and "updated" in out and "0 written, 1 updated" in out
+    assert load(existing)["name"] == "Romeo Test Recovery"
+
+
+def test_source_url_is_required_and_checked(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["import", str(IMPORT / "hsds.json"), "--providers", str(tmp_path)])
+    assert exit_info.value.code == 2
+    code, _, err = run(capsys, "import", str(IMPORT / "hsds.json"), "--source-url", "ftp://x", "--providers",
+                       str(tmp_path))
+    assert code == 2 and "--source-url" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_input_is_one_line_not_a_traceback(capsys, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    code, _, err = run(capsys, "import", str(broken), "--source-url", SOURCE, "--providers", str(out_dir))
+    assert code == 1 and "not readable JSON" in err and "Traceback" not in err
+    code, _, err = run(capsys, "import", str(tmp_path / "missing.json"), "--source-url", SOURCE)
+    assert code == 2 and "no such file" in err
+    plain = tmp_path / "plain.csv"
+    plain.write_text("a,b\n1,2\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", str(plain), "--source-url", SOURCE, "--providers", str(out_dir))
+    assert code == 1 and "name1" in err
+    shutil.rmtree(out_dir)
