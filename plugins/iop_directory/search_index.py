@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 INDEX_FIELDS = (
     ("name", 10), ("town", 5), ("programs", 3), ("focus", 3), ("modalities", 2), ("populations", 2),
-    ("insurance", 2), ("languages", 1), ("description", 1),
+    ("insurance", 2), ("languages", 1), ("levels", 1), ("schedule", 1), ("description", 1),
 )
 FILTER_PARAMS = ("insurance", "mode", "schedule", "level", "population", "focus", "modality", "language")
 
@@ -29,6 +29,15 @@ def _names(slugs, vocabulary):
         words.extend([term.slug.replace("-", " "), term.name, *term.aliases])
         words.extend(v for k, v in sorted(term.extra.items()) if k.startswith("name_") and isinstance(v, str))
     return " ".join(words)
+
+
+def _schedule_words(record):
+    """Return the schedule buckets and delivery modes of a record as words (English slugs; the vocabulary)."""
+    buckets = set()
+    for track in record.data.get("tracks") or ():
+        buckets.update(derive.track_buckets(track))
+    modes = derive.provider_modes(record.data)
+    return [b for b in derive.SCHEDULE_BUCKETS if b in buckets] + [m.replace("-", " ") for m in modes]
 
 
 def index_document(record, view, vocab: Vocabularies):
@@ -44,6 +53,10 @@ def index_document(record, view, vocab: Vocabularies):
         "populations": _names(data.get("populations"), vocab["populations"]),
         "insurance": _names(data.get("insurance"), vocab["insurance"]),
         "languages": _names(data.get("languages"), vocab["languages"]),
+        # Levels of care, schedule buckets and delivery modes, so "php", "evening" or "virtual" find programs.
+        "levels": _names(sorted(set(data.get("levels_of_care") or ())
+                                | {t["level"] for t in data.get("tracks") or () if t.get("level")}), vocab["levels"]),
+        "schedule": " ".join(_schedule_words(record)),
         "description": " ".join(filter(None, [data.get("description"), data.get("insurance_notes")])),
     }
 
