@@ -129,8 +129,8 @@ def hours_scale(hours, population):
         band = "outpatient-iop"
     else:
         band = "iop-php"
-    bar_x = min(pct(low), 99.0)
-    bar_end = 100.0 if open_ended else max(pct(high), bar_x + 1.0)
+    bar_x = min(pct(low), 98.5)
+    bar_end = 100.0 if open_ended else max(pct(high), bar_x + 1.5)
     return {"low": bar_x, "high": pct(high), "width": round(bar_end - bar_x, 1), "open_ended": open_ended,
             "iop_min": pct(iop_min), "php_min": pct(php_min), "iop_width": round(pct(php_min) - pct(iop_min), 1),
             "php_width": round(100 - pct(php_min), 1), "band": band, "adolescent": adolescent,
