@@ -144,7 +144,7 @@ def levels_view(levels_of_care):
     number = {key: i for i, key in enumerate(keys, 1)}
 
     def cite(item):
-        return dict(item, cites=[{"key": k, "n": number[k]} for k in item.get("sources") or ()])
+        return dict(item, cites=sorted(({"key": k, "n": number[k]} for k in item.get("sources") or ()), key=lambda c: c["n"]))
 
     levels = []
     for level in levels_of_care["levels"]:
