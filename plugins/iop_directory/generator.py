@@ -16,6 +16,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from . import compare_data, search_index, views
+from . import feed, open_data, seo, structured_data
 from .errors import RecordsInvalid, SettingError
 from .paths import CONTENT_DIR, PROVIDERS_DIR
 from .places import load_places
@@ -69,6 +70,8 @@ class ProviderGenerator(Generator):
             raise RecordsInvalid(errors)
         self.records = records
         labels = views.Labels(translations_for(self.lang).gettext, self.lang)
+        self.labels, self.site_base = labels, seo.site_base(self.settings)
+        self.context["CANONICAL_SITEURL"] = self.site_base if self.settings.get("SITEURL") else ""
         self.views = sorted((views.provider_view(r, self.vocab, self.places, labels, self.today) for r in records),
                             key=lambda v: (v["name"].lower(), v["id"]))
         with open(CONTENT_DIR / "levels-of-care.yaml", encoding="utf-8") as handle:
@@ -110,8 +113,14 @@ class ProviderGenerator(Generator):
     def generate_output(self, writer):
         relative = self.settings.get("RELATIVE_URLS", False)
 
+        written = []
+
         def page(save_as, template, **extra):
-            writer.write_file(save_as, self.get_template(template), self.context, relative_urls=relative,
+            extra.update(structured_data.page_extras(template, save_as, extra, self.site_base, self.labels, self.views))
+            written.append((save_as, extra.get("lastmod")))
+            # The 404 page is served at any depth, so its links must not be relative to where it was written.
+            writer.write_file(save_as, self.get_template(template), self.context,
+                              relative_urls=relative and save_as != "404.html",
                               page_name=save_as[: -len("index.html")].rstrip("/") or "index", **extra)
 
         page("index.html", "home")
@@ -128,8 +137,20 @@ class ProviderGenerator(Generator):
         page("levels-of-care/index.html", "levels")
         page("compare/index.html", "compare")
         page("404.html", "404")
+        page("data/index.html", "data", open_data_tables=open_data.HSDS_TABLES, csv_columns=open_data.CSV_COLUMNS)
+        self._write_data(self._seo_and_open_data(written))
         self._write_data(search_index.build_search_files(self.records, self.views, self.vocab, self.places))
         self._write_data(compare_data.build_compare_files(self.views))
+
+    def _seo_and_open_data(self, written):
+        """Return sitemap.xml, robots.txt, the Atom feed and the /data/ files (issue 6)."""
+        entries = [(seo.absolute(self.site_base, seo.url_path(s)), lastmod) for s, lastmod in written if s != "404.html"]
+        entries += [(seo.absolute(self.site_base, p.url), None) for p in self.context.get("pages", ())]
+        files = open_data.open_data_files(self.records, self.views, self.vocab, self.places, self.site_base, self.lang)
+        files.update({"sitemap.xml": seo.sitemap_xml(entries), "robots.txt": seo.robots_txt(self.site_base),
+                      feed.FEED_PATH: feed.atom_feed(self.views, self.site_base, self.settings["SITENAME"], self.labels,
+                                                     self.lang)})
+        return files
 
     def _write_data(self, files):
         for relative_path, data in sorted(files.items()):

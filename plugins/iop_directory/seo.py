@@ -1,0 +1,121 @@
+"""Search-engine basics: absolute URLs, page summaries, sitemap.xml and robots.txt.
+
+Absolute URLs use SITEURL (publishconf.py); local builds have no SITEURL and use DEV_SITEURL instead, so the
+sitemap, canonical links and feeds are always valid absolute URLs. Everything here is deterministic.
+"""
+
+from xml.etree import ElementTree as ET
+
+DEV_SITEURL = "http://localhost:8000"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def site_base(settings) -> str:
+    """Return the absolute base URL of the site, without a trailing slash."""
+    return (settings.get("CANONICAL_SITEURL") or settings.get("SITEURL") or DEV_SITEURL).rstrip("/")
+
+
+def absolute(base: str, path: str) -> str:
+    """Return the absolute URL of a site path such as 'providers/x/' or '' (home)."""
+    return "%s/%s" % (base, path.lstrip("/"))
+
+
+def url_path(save_as: str) -> str:
+    """Return the URL path a file is served at: 'towns/x/index.html' -> 'towns/x/', 'index.html' -> ''."""
+    return save_as[: -len("index.html")] if save_as.endswith("index.html") else save_as
+
+
+def newest_verified(views):
+    """Return the newest last_verified date of the providers (ISO string), or None."""
+    return max((v["last_verified"] for v in views), default=None)
+
+
+def _join(items, _):
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return _("%(list)s and %(last)s") % {"list": ", ".join(items[:-1]), "last": items[-1]}
+
+
+def options_phrase(views, labels) -> str:
+    """Return 'evening and virtual options' (schedules and delivery modes some listed program offers), or ''."""
+    _ = labels._
+    buckets = {b["slug"] for v in views for b in v["schedule"]}
+    words = [labels.buckets[b].lower() for b in ("morning", "afternoon", "evening", "weekend") if b in buckets]
+    if any(m["slug"] == "virtual" for v in views for m in v["modes"]):
+        words.append(_("virtual"))
+    if not words:
+        return ""
+    return _("%(options)s options") % {"options": _join(words, _)}
+
+
+def count_phrase(n, labels) -> str:
+    _ = labels._
+    return _("1 program") if n == 1 else _("%(n)s programs") % {"n": n}
+
+
+def town_description(town, labels) -> str:
+    """'Intensive outpatient programs in Worcester, MA — 4 programs, evening and virtual options'."""
+    _ = labels._
+    text = _("Intensive outpatient programs in %(town)s, MA — %(count)s") % {
+        "town": town["name"], "count": count_phrase(len(town["providers"]), labels)}
+    options = options_phrase(town["providers"], labels)
+    return "%s, %s" % (text, options) if options else text
+
+
+def payer_description(payer, labels) -> str:
+    """'Massachusetts intensive outpatient programs that accept MassHealth — 3 programs, evening options'."""
+    _ = labels._
+    text = _("Massachusetts intensive outpatient programs that accept %(payer)s — %(count)s") % {
+        "payer": payer["name"], "count": count_phrase(len(payer["providers"]), labels)}
+    options = options_phrase(payer["providers"], labels)
+    return "%s, %s" % (text, options) if options else text
+
+
+def listing_description(template, views, labels):
+    """Return the meta description of a site-wide listing page, or None to keep the site description."""
+    _ = labels._
+    count = count_phrase(len(views), labels)
+    return {
+        "towns": _("Massachusetts cities and towns with intensive outpatient programs — %(count)s in all") % {"count": count},
+        "payers": _("Find Massachusetts intensive outpatient programs by the insurance they accept — %(count)s listed") % {"count": count},
+        "search": _("Search %(count)s Massachusetts intensive outpatient programs by town or ZIP, insurance, schedule and therapy") % {"count": count},
+    }.get(template)
+
+
+def provider_description(view, labels) -> str:
+    """A one-line summary of a provider: where, schedule options, verification date."""
+    _ = labels._
+    if view["statewide"]:
+        where = _("virtual, for anyone in Massachusetts")
+    elif view["towns"]:
+        where = _("in %(towns)s, MA") % {"towns": _join([name for name, _slug in view["towns"]], _)}
+    else:
+        where = _("location not yet confirmed")
+    text = _("%(name)s: intensive outpatient program %(where)s") % {"name": view["name"], "where": where}
+    options = options_phrase([view], labels)
+    if options:
+        text = "%s — %s" % (text, options)
+    return text + ". " + _("Schedule, insurance and sources, last verified %(date)s.") % {"date": view["last_verified"]}
+
+
+def sitemap_xml(entries) -> str:
+    """Return sitemap.xml for [(absolute URL, lastmod or None)], sorted by URL."""
+    ET.register_namespace("", SITEMAP_NS)
+    root = ET.Element("{%s}urlset" % SITEMAP_NS)
+    for loc, lastmod in sorted(set(entries)):
+        url = ET.SubElement(root, "{%s}url" % SITEMAP_NS)
+        ET.SubElement(url, "{%s}loc" % SITEMAP_NS).text = loc
+        if lastmod:
+            ET.SubElement(url, "{%s}lastmod" % SITEMAP_NS).text = lastmod
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def robots_txt(base: str) -> str:
+    """Allow every crawler everywhere and point to the sitemap."""
+    return "User-agent: *\nAllow: /\n\nSitemap: %s\n" % absolute(base, "sitemap.xml")
+
+
+__all__ = ["DEV_SITEURL", "site_base", "absolute", "url_path", "newest_verified", "town_description",
+           "payer_description", "provider_description", "sitemap_xml", "robots_txt"]
