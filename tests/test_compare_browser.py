@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 COMPARE_LIMIT = 4
 
@@ -56,7 +57,7 @@ def test_add_to_compare_from_provider_pages(watched, fixture_server):
     button.click()
     assert button.get_attribute("aria-pressed") == "true"
     assert link.is_visible() and link.inner_text() == "Compare (1)"
-    page.wait_for_function("document.getElementById('compare-tray-status').textContent.includes('added')")
+    expect(page.locator("#compare-tray-status")).to_contain_text("added")
     assert stored_ids(page) == ["alpha-worcester"]
 
     # Three more programs fill the selection; a fifth is refused with a clear message.
@@ -67,7 +68,7 @@ def test_add_to_compare_from_provider_pages(watched, fixture_server):
     page.goto(fixture_server + "/providers/echo-unknown/")
     page.click("button[data-compare-id='echo-unknown']")
     assert page.get_attribute("button[data-compare-id='echo-unknown']", "aria-pressed") == "false"
-    page.wait_for_function("document.getElementById('compare-tray-status').textContent.includes('up to 4')")
+    expect(page.locator("#compare-tray-status")).to_contain_text("up to 4")
     assert len(stored_ids(page)) == COMPARE_LIMIT
 
     # Toggling off removes it again.
@@ -205,3 +206,18 @@ def test_print_layout_fits_one_letter_page(watched, fixture_server):
     pdf = page.pdf(format="Letter", prefer_css_page_size=True, print_background=False)
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
     assert pages == 1, "the referral sheet printed on %d pages" % pages
+
+
+def test_add_to_compare_from_search_results(watched, fixture_server):
+    page = watched
+    page.goto(fixture_server + "/search/?insurance=masshealth")
+    button = page.locator('[data-provider-id="alpha-worcester"] button[data-compare-id="alpha-worcester"]')
+    button.wait_for(state="visible")
+    button.click()
+    assert button.get_attribute("aria-pressed") == "true"
+    page.locator('[data-provider-id="charlie-springfield"] button[data-compare-id]').click()
+    link = page.locator("#compare-tray-link")
+    assert link.inner_text() == "Compare (2)"
+    link.click()
+    page.wait_for_selector("#compare-root[data-state='ready']")
+    assert column_ids(page) == ["alpha-worcester", "charlie-springfield"]
