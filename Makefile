@@ -8,7 +8,7 @@ PORT ?= 8000
 OUTPUT ?= output
 VENDOR := theme/static/vendor
 
-.PHONY: serve build test assets chromium publish clean help
+.PHONY: serve build test assets chromium publish clean help bench
 .DEFAULT_GOAL := help
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make test   - run every test (installs what the tests need, including Chromium)"
 	@echo "make build  - build the site into $(OUTPUT)/"
 	@echo "make publish - build with publishconf.py (absolute URLs) into $(OUTPUT)/"
+	@echo "make bench  - build/search benchmark at BENCH_SIZES (default 1000,5000,20000); not part of make test"
 
 $(BIN)/iop: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +55,10 @@ serve: build
 
 test: $(VENV)/.test-deps assets chromium
 	$(BIN)/python -m pytest
+
+# Build time, memory, rebuild and search cost against plain Pelican (bench/README.md). Sizes: BENCH_SIZES=1000,5000
+bench: $(VENV)/.test-deps assets chromium
+	$(BIN)/python bench/run.py
 
 publish: $(BIN)/iop assets
 	$(BIN)/iop build --settings publishconf.py --output $(OUTPUT)

@@ -109,6 +109,9 @@ def parse(text: str):
     key_positions maps it to the position of its key. Raises YamlProblem, or the problems found while
     building the data (duplicate keys, tags) as a list in YamlProblems.
     """
+    node = _fast_compose(text)
+    if node is not None:
+        return _build(node)
     try:
         loader = _BoundedLoader(text)
     except yaml.reader.ReaderError as exc:  # raised while the reader first scans the text
@@ -126,6 +129,40 @@ def parse(text: str):
         loader.dispose()
     if node is None:
         raise YamlProblem("file is empty", hint="start from `iop new` or copy an existing record")
+    return _build(node)
+
+
+_FAST_MAX_DEPTH = 16
+
+
+def _fast_compose(text):
+    """Return the node tree composed by libyaml (C), or None when the careful Python path must decide.
+
+    Only an ordinary document takes this path: no anchors, aliases or characters the Python reader refuses,
+    shallow nesting and no syntax error. Anything else goes through _BoundedLoader, which gives the exact
+    messages; for ordinary documents both produce the same nodes (same resolver, same marks).
+    """
+    if not getattr(yaml, "__with_libyaml__", False) or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return None
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return None
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > _FAST_MAX_DEPTH:
+                    return None
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.DocumentStartEvent) and getattr(event, "explicit", False):
+                return None
+        return yaml.compose(text, Loader=yaml.CSafeLoader)
+    except Exception:  # noqa: BLE001 - the Python path reports the problem properly
+        return None
+
+
+def _build(node):
     builder = _Builder()
     data = builder.build(node, ())
     if builder.problems:

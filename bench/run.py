@@ -1,0 +1,227 @@
+"""`make bench`: build time, peak memory, one-record rebuild and browser search cost at national sizes.
+
+    BENCH_SIZES=1000,5000,20000 .venv/bin/python bench/run.py      (the default sizes)
+
+Everything happens in a temporary folder (synthetic records from bench/synthetic.py; never providers/).
+For each size N, in one run:
+  - full build: `iop build` of N synthetic providers in a fresh subprocess with an empty build cache;
+  - Pelican baseline: plain `pelican` (its built-in "simple" theme) on N Markdown articles whose text is the
+    same records, so pages are of similar size; the ratio is ours / Pelican's, measured in the same run;
+  - peak memory: ru_maxrss of the build subprocess (largest single process, read with RUSAGE_CHILDREN);
+  - rebuild: one record's description changed, `iop build` again into the same output (cache kept);
+  - search: the site served on 127.0.0.1 by a handler that gzips (-6) like a production server and counts the
+    bytes it sends; headless Chromium opens /search/?near=01608&insurance=masshealth&schedule=evening and
+    waits for the first [data-provider-id]: bytes (every response: HTML, CSS, JS, data) and time to first
+    result; then a second query typed into the same page (q=dbt, near=Springfield): bytes added.
+"""
+
+import functools
+import gzip
+import http.server
+import json
+import os
+import re
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(REPO / "tests"))
+
+import synthetic  # noqa: E402
+
+BIN = REPO / ".venv" / "bin"
+TODAY = "2026-11-24"
+TARGETS = {"ratio": 0.5, "per_1000_s": 1.5, "rebuild_s": 2.0, "rss_mb": 1024, "first_kb": 150, "second_kb": 50}
+FIRST_QUERY = "/search/?near=01608&insurance=masshealth&schedule=evening"
+
+MEASURE = ("import json, resource, subprocess, sys, time\n"
+           "t = time.perf_counter(); r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+           "print(json.dumps([r.returncode, time.perf_counter() - t, "
+           "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.stderr[-2000:]]))")
+
+
+def measured(cmd, env=None):
+    """Run cmd in a fresh child; return (seconds, peak RSS in MB)."""
+    out = subprocess.run([sys.executable, "-c", MEASURE, *map(str, cmd)], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, check=True)
+    code, seconds, rss_kb, stderr = json.loads(out.stdout)
+    if code:
+        raise SystemExit("command failed: %s\n%s" % (" ".join(map(str, cmd)), stderr))
+    return seconds, rss_kb / 1024
+
+
+def settings_file(work: Path) -> Path:
+    conf = work / "benchconf.py"
+    conf.write_text("import sys\nsys.path.insert(0, %r)\nfrom pelicanconf import *  # noqa\nIOP_TODAY = %r\n"
+                    % (str(REPO), TODAY), encoding="utf-8")
+    return conf
+
+
+def pelican_baseline(work: Path, records):
+    """Build the same records as plain Markdown articles with Pelican's simple theme; return (s, MB)."""
+    content = work / "content"
+    content.mkdir()
+    for i, path in enumerate(records):
+        text = path.read_text(encoding="utf-8")
+        body = "\n".join("- " + line.replace("#", "").strip() for line in text.splitlines()[1:])
+        (content / ("article-%05d.md" % i)).write_text(
+            "Title: Synthetic Program %05d\nDate: 2026-11-%02d 10:00\nCategory: programs\nTags: iop, %s\n\n%s\n"
+            % (i, 1 + i % 24, "t%d" % (i % 50), body), encoding="utf-8")
+    conf = work / "plainconf.py"
+    conf.write_text("SITENAME = 'Baseline'\nSITEURL = ''\nPATH = %r\nTHEME = 'simple'\nTIMEZONE = 'UTC'\n"
+                    "DEFAULT_LANG = 'en'\nFEED_ALL_ATOM = None\nCATEGORY_FEED_ATOM = None\n"
+                    "TRANSLATION_FEED_ATOM = None\nAUTHOR_FEED_ATOM = None\nAUTHOR_FEED_RSS = None\n"
+                    "DEFAULT_PAGINATION = 10\nRELATIVE_URLS = True\nCACHE_CONTENT = False\n" % str(content),
+                    encoding="utf-8")
+    return measured([BIN / "pelican", content, "-s", conf, "-o", work / "plain-out", "-q"])
+
+
+class _GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files gzipped (as a production server would) and counts the bytes sent per path."""
+
+    sent = None  # list shared with the benchmark
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        path = self.translate_path(self.path)
+        if os.path.isdir(path):
+            path = os.path.join(path, "index.html")
+        if not os.path.isfile(path):
+            self.send_error(404)
+            return
+        with open(path, "rb") as handle:
+            body = handle.read()
+        encoded = "gzip" in self.headers.get("Accept-Encoding", "")
+        if encoded:
+            body = gzip.compress(body, 6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        if encoded:
+            self.send_header("Content-Encoding", "gzip")
+        self.end_headers()
+        self.wfile.write(body)
+        self.sent.append((self.path.split("?")[0], len(body)))
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def search_metrics(site: Path, browser):
+    sent = []
+    handler = type("Handler", (_GzipHandler,), {"sent": sent})
+    server = _Server(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d" % server.server_address[1]
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        started = time.perf_counter()
+        page.goto(base + FIRST_QUERY)
+        page.wait_for_selector("[data-provider-id]")
+        first_ms = (time.perf_counter() - started) * 1000
+        first = list(sent)
+        page.wait_for_selector('#results[data-state="ready"]')
+        page.wait_for_timeout(300)
+        before = len(sent)
+        page.fill("#near", "Springfield")
+        page.fill("#q", "dbt")
+        page.evaluate("() => document.getElementById('search-form').requestSubmit()")
+        page.wait_for_function("() => location.search.includes('q=dbt') && "
+                               "document.querySelector('#results').dataset.state === 'ready'")
+        page.wait_for_timeout(300)
+        second = sent[before:]
+        shown = page.eval_on_selector_all("[data-provider-id]", "els => els.length")
+        context.close()
+    finally:
+        server.shutdown()
+    data = sum(n for p, n in first if "/search/data/" in p)
+    return {"first_bytes": sum(n for _, n in first), "first_data_bytes": data, "first_requests": len(first),
+            "second_bytes": sum(n for _, n in second), "first_ms": first_ms, "second_shown": shown}
+
+
+def bench_size(n, work: Path, browser):
+    work.mkdir()
+    providers = work / "providers"
+    records = synthetic.write_records(providers, n)
+    conf = settings_file(work)
+    out = work / "site"
+    env = {"IOP_BUILD_CACHE": str(work / "cache")}
+    build = [BIN / "iop", "build", "--settings", conf, "--providers", providers, "--output", out]
+    print("  N=%d: full build…" % n, file=sys.stderr, flush=True)
+    full_s, full_mb = measured(build, env)
+    print("  N=%d: Pelican baseline…" % n, file=sys.stderr, flush=True)
+    plain_s, plain_mb = pelican_baseline(work, records)
+    print("  N=%d: one-record rebuild…" % n, file=sys.stderr, flush=True)
+    changed = records[len(records) // 2]
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(re.sub(r"(?m)^description: \"", 'description: "Changed for the benchmark. ', text, count=1),
+                       encoding="utf-8")
+    rebuild_s, rebuild_mb = measured(build, env)
+    page = (out / "providers" / changed.stem / "index.html").read_text(encoding="utf-8")
+    if "Changed for the benchmark." not in page:
+        raise SystemExit("rebuild did not update %s" % changed.stem)
+    print("  N=%d: search in Chromium…" % n, file=sys.stderr, flush=True)
+    search = search_metrics(out, browser)
+    return {"n": n, "full_s": full_s, "full_mb": full_mb, "plain_s": plain_s, "plain_mb": plain_mb,
+            "rebuild_s": rebuild_s, "rebuild_mb": rebuild_mb, **search}
+
+
+def ok(flag):
+    return "ok" if flag else "MISSED"
+
+
+def main():
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,5000,20000").split(",") if s.strip()]
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="iop-bench-") as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for n in sizes:
+                rows.append(bench_size(n, Path(tmp) / ("n%d" % n), browser))
+        finally:
+            browser.close()
+    t = TARGETS
+    header = ["providers", "full build s", "Pelican s", "ratio", "s/1000", "peak MB", "rebuild s",
+              "1st search KB gz", "(data KB)", "2nd query KB", "1st result ms"]
+    lines = [header]
+    for r in rows:
+        ratio = r["full_s"] / r["plain_s"]
+        per = r["full_s"] / r["n"] * 1000
+        lines.append([
+            str(r["n"]), "%.1f" % r["full_s"], "%.1f" % r["plain_s"],
+            "%.2f %s" % (ratio, ok(ratio <= t["ratio"])), "%.2f %s" % (per, ok(per <= t["per_1000_s"])),
+            "%.0f %s" % (r["full_mb"], ok(r["full_mb"] < t["rss_mb"])),
+            "%.2f %s" % (r["rebuild_s"], ok(r["rebuild_s"] < t["rebuild_s"])),
+            "%.1f %s" % (r["first_bytes"] / 1024, ok(r["first_bytes"] / 1024 <= t["first_kb"])),
+            "%.1f" % (r["first_data_bytes"] / 1024),
+            "%.1f %s" % (r["second_bytes"] / 1024, ok(r["second_bytes"] / 1024 <= t["second_kb"])),
+            "%.0f" % r["first_ms"],
+        ])
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    print("targets: full build <= %.1fx Pelican and <= %.1f s/1000; peak < %d MB; one-record rebuild < %.0f s; "
+          "first search <= %d KB gzip (everything fetched); a second query <= %d KB more"
+          % (t["ratio"], t["per_1000_s"], t["rss_mb"], t["rebuild_s"], t["first_kb"], t["second_kb"]))
+    for line in lines:
+        print(" | ".join(cell.rjust(w) for cell, w in zip(line, widths)))
+    Path(REPO / "bench" / "results").mkdir(exist_ok=True)
+    (REPO / "bench" / "results" / "last-run.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
