@@ -16,6 +16,8 @@ ARTICLE_PATHS = ["articles"]
 STATIC_PATHS = []
 TIMEZONE = "America/New_York"
 DEFAULT_LANG = "en"
+# Language editions (issue 9): the first is the site root, the others are built into /<lang>/ (build.py).
+IOP_EDITIONS = ["en", "es", "pt"]
 THEME = os.path.join(HERE, "theme")
 RELATIVE_URLS = True
 

@@ -27,19 +27,46 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".%s.building-" % output.name, dir=output.parent))
     try:
-        settings = read_settings(str(settings_file), override={
-            **(overrides or {}),
-            "OUTPUT_PATH": str(staging),
-            "DELETE_OUTPUT_DIRECTORY": False,
-            "CACHE_CONTENT": False,
-            "LOAD_CONTENT_CACHE": False,
-        })
-        Pelican(settings).run()
+        for edition_overrides, edition_output in _editions(settings_file, overrides or {}, staging):
+            settings = read_settings(str(settings_file), override={
+                **(overrides or {}),
+                **edition_overrides,
+                "OUTPUT_PATH": str(edition_output),
+                "DELETE_OUTPUT_DIRECTORY": False,
+                "CACHE_CONTENT": False,
+                "LOAD_CONTENT_CACHE": False,
+            })
+            Pelican(settings).run()
         _swap_into_place(staging, output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return output
+
+
+def _editions(settings_file: Path, overrides: dict, staging: Path):
+    """Yield (settings overrides, output folder) for each language edition (IOP_EDITIONS, issue 9).
+
+    The first edition is the site root; every other one is a full build of the same site into <root>/<lang>/,
+    with DEFAULT_LANG, SITEURL and its translated pages (content/<lang>/pages) set for it. All editions go into
+    the same staging folder, so one swap publishes them together.
+    """
+    from pelican.settings import read_settings
+
+    base = read_settings(str(settings_file), override=dict(overrides))
+    editions = base.get("IOP_EDITIONS") or [base.get("DEFAULT_LANG", "en")]
+    root_url = (base.get("SITEURL") or "").rstrip("/")
+    common = {"IOP_EDITIONS": list(editions), "IOP_ROOT_SITEURL": root_url}
+    for i, lang in enumerate(editions):
+        if i == 0:
+            yield {**common, "DEFAULT_LANG": lang, "IOP_EDITION_PATH": ""}, staging
+            continue
+        edition = {**common, "DEFAULT_LANG": lang, "IOP_EDITION_PATH": "/" + lang,
+                   "SITEURL": "%s/%s" % (root_url, lang) if root_url else ""}
+        translated = Path(base["PATH"]) / lang
+        if translated.is_dir():
+            edition["PATH"] = str(translated)
+        yield edition, staging / lang
 
 
 def _swap_into_place(staging: Path, output: Path):

@@ -119,9 +119,12 @@ class ProviderGenerator(Generator):
             extra.update(structured_data.page_extras(template, save_as, extra, self.site_base, self.labels, self.views))
             written.append((save_as, extra.get("lastmod")))
             # The 404 page is served at any depth, so its links must not be relative to where it was written.
+            if save_as == "404.html" and not self.settings.get("SITEURL"):
+                extra["SITEURL"] = self.settings.get("IOP_EDITION_PATH", "")  # /es/404.html links within /es/
             writer.write_file(save_as, self.get_template(template), self.context,
                               relative_urls=relative and save_as != "404.html",
-                              page_name=save_as[: -len("index.html")].rstrip("/") or "index", **extra)
+                              page_name=save_as[: -len("index.html")].rstrip("/") or "index",
+                              page_path=seo.url_path(save_as), **extra)
 
         page("index.html", "home")
         page("providers/index.html", "directory")

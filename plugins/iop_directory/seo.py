@@ -12,7 +12,8 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 def site_base(settings) -> str:
     """Return the absolute base URL of the site, without a trailing slash."""
-    return (settings.get("CANONICAL_SITEURL") or settings.get("SITEURL") or DEV_SITEURL).rstrip("/")
+    return (settings.get("CANONICAL_SITEURL") or settings.get("SITEURL")
+            or DEV_SITEURL + settings.get("IOP_EDITION_PATH", "")).rstrip("/")
 
 
 def absolute(base: str, path: str) -> str:

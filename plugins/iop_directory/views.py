@@ -30,7 +30,9 @@ class Labels:
                        "program_length_weeks": _("program length")}
 
     def term(self, term):
-        return self._(term.name)
+        # Languages carry their names from CLDR (name_es, name_pt); other vocabularies go through the catalogs.
+        own = term.extra.get("name_" + self.lang)
+        return own if isinstance(own, str) else self._(term.name)
 
     def days(self, days):
         """'Mon–Fri' for a run of three or more consecutive days, else 'Mon, Wed, Fri'."""
