@@ -8,7 +8,7 @@ PORT ?= 8000
 OUTPUT ?= output
 VENDOR := theme/static/vendor
 
-.PHONY: serve build test assets chromium publish clean help bench
+.PHONY: serve build test assets chromium publish clean help bench translations
 .DEFAULT_GOAL := help
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make test   - run every test (installs what the tests need, including Chromium)"
 	@echo "make build  - build the site into $(OUTPUT)/"
 	@echo "make publish - build with publishconf.py (absolute URLs) into $(OUTPUT)/"
+	@echo "make translations - extract interface strings, update the es/pt catalogs and compile them"
 	@echo "make bench  - build/search benchmark at BENCH_SIZES (default 1000,5000,20000); not part of make test"
 
 $(BIN)/iop: pyproject.toml
@@ -46,21 +47,37 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-build: $(BIN)/iop assets
+# Interface translations (issue 9): babel.cfg says where strings are; theme/translations holds the catalogs.
+# `make translations` extracts, updates and compiles; the .mo files (gitignored) are rebuilt when a .po changes.
+I18N := theme/translations
+I18N_LANGS := es pt
+MO_FILES := $(foreach l,$(I18N_LANGS),$(I18N)/$(l)/LC_MESSAGES/messages.mo)
+
+$(I18N)/%/LC_MESSAGES/messages.mo: $(I18N)/%/LC_MESSAGES/messages.po | $(BIN)/iop
+	$(BIN)/pybabel compile --statistics -i $< -o $@ -l $*
+
+translations: $(BIN)/iop
+	PYTHONPATH=plugins $(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+	  -o $(I18N)/messages.pot .
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete \
+	  --ignore-pot-creation-date
+	$(MAKE) --always-make $(MO_FILES)
+
+build: $(BIN)/iop assets $(MO_FILES)
 	$(BIN)/iop build --output $(OUTPUT)
 
 serve: build
 	@echo "Serving http://localhost:$(PORT) (Ctrl-C to stop)"
 	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory $(OUTPUT)
 
-test: $(VENV)/.test-deps assets chromium
+test: $(VENV)/.test-deps assets chromium $(MO_FILES)
 	$(BIN)/python -m pytest
 
 # Build time, memory, rebuild and search cost against plain Pelican (bench/README.md). Sizes: BENCH_SIZES=1000,5000
 bench: $(VENV)/.test-deps assets chromium
 	$(BIN)/python bench/run.py
 
-publish: $(BIN)/iop assets
+publish: $(BIN)/iop assets $(MO_FILES)
 	$(BIN)/iop build --settings publishconf.py --output $(OUTPUT)
 
 clean:

@@ -6,13 +6,21 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "plugins"))
 
-SITENAME = "Massachusetts IOP Directory"
+
+def _(text):
+    """Mark a setting for the translation catalogs (babel.cfg); build.py translates it for each edition."""
+    return text
+
+
+SITENAME = _("Massachusetts IOP Directory")
 SITEURL = ""
-SITE_DESCRIPTION = ("A free, independent directory of intensive outpatient programs (IOPs) for mental health, "
+SITE_DESCRIPTION = _("A free, independent directory of intensive outpatient programs (IOPs) for mental health, "
                     "substance use and co-occurring care in Massachusetts, with sources for every fact.")
 PATH = os.path.join(HERE, "content")
 PAGE_PATHS = ["pages"]
 ARTICLE_PATHS = ["articles"]
+# Pages are Markdown only; without the reStructuredText reader docutils does not warn about "pt".
+READERS = {"rst": None}
 STATIC_PATHS = []
 TIMEZONE = "America/New_York"
 DEFAULT_LANG = "en"

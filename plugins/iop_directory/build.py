@@ -61,7 +61,12 @@ def _editions(settings_file: Path, overrides: dict, staging: Path):
         if i == 0:
             yield {**common, "DEFAULT_LANG": lang, "IOP_EDITION_PATH": ""}, staging
             continue
+        from .generator import translations_for
+
+        translate = translations_for(lang).gettext  # SITENAME and SITE_DESCRIPTION are marked in pelicanconf.py
         edition = {**common, "DEFAULT_LANG": lang, "IOP_EDITION_PATH": "/" + lang,
+                   "SITENAME": translate(base["SITENAME"]),
+                   "SITE_DESCRIPTION": translate(base.get("SITE_DESCRIPTION", "")),
                    "SITEURL": "%s/%s" % (root_url, lang) if root_url else ""}
         translated = Path(base["PATH"]) / lang
         if translated.is_dir():

@@ -5,7 +5,9 @@ this module only connects them to Pelican (settings, the theme's Jinja environme
 """
 
 import datetime
+import functools
 import gettext
+import io
 import json
 import logging
 import os
@@ -28,11 +30,26 @@ logger = logging.getLogger(__name__)
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
 
 
+@functools.lru_cache(maxsize=8)
 def translations_for(lang):
-    """Return gettext translations for `lang` from theme/translations (English uses the msgids)."""
+    """Return gettext translations for `lang` from theme/translations (English uses the msgids).
+
+    The .po catalog is the source: it is compiled in memory, so a build never uses a stale or missing .mo.
+    """
     if lang == "en":
         return gettext.NullTranslations()
-    return gettext.translation("messages", str(TRANSLATIONS_DIR), languages=[lang], fallback=True)
+    po = TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        return gettext.translation("messages", str(TRANSLATIONS_DIR), languages=[lang], fallback=True)
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with open(po, "rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
 
 
 def json_dumps(data) -> str:
