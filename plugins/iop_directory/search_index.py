@@ -5,6 +5,7 @@ the filters need, keyed by the same names as the search URL parameters.
 """
 
 import logging
+import unicodedata
 
 from lunr import lunr
 
@@ -21,14 +22,26 @@ INDEX_FIELDS = (
 FILTER_PARAMS = ("insurance", "mode", "schedule", "level", "population", "focus", "modality", "language")
 
 
+def _fold(text):
+    """Return text without accents ("depressão" -> "depressao"); search.js folds query words the same way."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _names(slugs, vocabulary):
-    """Return the display names and aliases of terms, as one text for the index."""
+    """Return the display names and aliases of terms, as one text for the index.
+
+    Includes the Spanish and Portuguese names and aliases (name_es, aliases_pt, ...: issue 9), and accented
+    words once more without accents.
+    """
     words = []
     for slug in slugs or ():
         term = vocabulary[slug]
         words.extend([term.slug.replace("-", " "), term.name, *term.aliases])
         words.extend(v for k, v in sorted(term.extra.items()) if k.startswith("name_") and isinstance(v, str))
-    return " ".join(words)
+        words.extend(a for k, v in sorted(term.extra.items()) if k.startswith("aliases_") for a in v or ())
+    text = " ".join(words)
+    folded = _fold(text)
+    return text if folded == text else "%s %s" % (text, folded)
 
 
 def _schedule_words(record):

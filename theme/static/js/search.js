@@ -241,6 +241,12 @@
           query.term(word, {boost: 10});
           query.term(word, {boost: 5, wildcard: lunr.Query.wildcard.TRAILING, usePipeline: false});
           if (word.length >= 5) { query.term(word, {boost: 1, editDistance: 1, usePipeline: false}); }
+          // Accented words are also indexed without accents (search_index._fold): "depressão" finds "depressao".
+          var folded = word.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+          if (folded !== word) {
+            query.term(folded, {boost: 10});
+            query.term(folded, {boost: 5, wildcard: lunr.Query.wildcard.TRAILING, usePipeline: false});
+          }
         }).forEach(function (hit) { found[hit.ref] = hit.score; });
       } catch (e) {
         found = {};
