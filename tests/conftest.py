@@ -38,8 +38,13 @@ def build(providers: Path, output: Path, settings: str = "pelicanconf.py", **ove
 
 @pytest.fixture(scope="session")
 def fixture_site(tmp_path_factory) -> Path:
-    """The site built from tests/fixtures/providers (six synthetic records)."""
-    return build(FIXTURE_PROVIDERS, tmp_path_factory.mktemp("fixture-site") / "output")
+    """The site built from tests/fixtures/providers (six synthetic records).
+
+    IOP_TEST_SHARDED_SEARCH=1 builds it with the split search data of large directories (issue 8), so the same
+    search tests check that path: `IOP_TEST_SHARDED_SEARCH=1 pytest tests/test_search_browser.py`.
+    """
+    overrides = {"IOP_SEARCH_SHARD_THRESHOLD": 0} if os.environ.get("IOP_TEST_SHARDED_SEARCH") else {}
+    return build(FIXTURE_PROVIDERS, tmp_path_factory.mktemp("fixture-site") / "output", **overrides)
 
 
 @pytest.fixture(scope="session")

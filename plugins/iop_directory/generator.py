@@ -17,7 +17,7 @@ import yaml
 from pelican import signals
 from pelican.generators import Generator
 
-from . import compare_data, search_index, views
+from . import build_cache, compare_data, search_index, search_shards, views
 from . import feed, open_data, seo, structured_data
 from .errors import RecordsInvalid, SettingError
 from .paths import CONTENT_DIR, PROVIDERS_DIR
@@ -78,7 +78,9 @@ class ProviderGenerator(Generator):
 
     def generate_context(self):
         validator = RecordValidator(self.vocab, self.places, today=self.today)
-        records, problems = validator.load_many([self.providers_path], root=self.providers_path.parent)
+        loader = build_cache.CachedLoader(validator, self.today)
+        records, problems = validator.load_many([self.providers_path], root=self.providers_path.parent, loader=loader)
+        loader.save()
         errors = [p for p in problems if p.is_error]
         for warning in problems:
             if not warning.is_error:
@@ -102,6 +104,7 @@ class ProviderGenerator(Generator):
             "levels_of_care": views.levels_view(levels_of_care),
             "crisis": levels_of_care["crisis"],
             "today": self.today.isoformat(),
+            "search_sharded": self.sharded_search(),
         })
 
     def _facets(self, labels):
@@ -159,8 +162,18 @@ class ProviderGenerator(Generator):
         page("404.html", "404")
         page("data/index.html", "data", open_data_tables=open_data.HSDS_TABLES, csv_columns=open_data.CSV_COLUMNS)
         self._write_data(self._seo_and_open_data(written))
-        self._write_data(search_index.build_search_files(self.records, self.views, self.vocab, self.places))
+        self._write_data(self._search_files())
         self._write_data(compare_data.build_compare_files(self.views))
+
+    def sharded_search(self):
+        """Whether the search data is split into files loaded on demand (issue 8; large directories only)."""
+        threshold = self.settings.get("IOP_SEARCH_SHARD_THRESHOLD", search_shards.DEFAULT_THRESHOLD)
+        return len(self.records) > threshold
+
+    def _search_files(self):
+        if self.sharded_search():
+            return search_shards.build_sharded_search_files(self.records, self.views, self.vocab, self.places)
+        return search_index.build_search_files(self.records, self.views, self.vocab, self.places)
 
     def _seo_and_open_data(self, written):
         """Return sitemap.xml, robots.txt, the Atom feed and the /data/ files (issue 6)."""

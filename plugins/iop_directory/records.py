@@ -282,13 +282,18 @@ class RecordValidator:
 
     # -- many files -------------------------------------------------------------------------------------
 
-    def load_many(self, paths, root: Path | None = None):
-        """Return ([ProviderRecord], [ProviderError]) for files and folders; each file read on its own."""
+    def load_many(self, paths, root: Path | None = None, loader=None):
+        """Return ([ProviderRecord], [ProviderError]) for files and folders; each file read on its own.
+
+        `loader` (build_cache.CachedLoader) may stand in for self.load: same results, reused for unchanged files.
+        """
         records, problems, seen = [], [], {}
-        for path in expand_paths(paths):
-            shown = _display(path, root)
+        files = [(path, _display(path, root)) for path in expand_paths(paths)]
+        if loader is not None:
+            loader.prefetch(files)
+        for path, shown in files:
             try:
-                record, errors = self.load(path, shown)
+                record, errors = (loader or self).load(path, shown)
             except Exception as exc:  # one broken file must not hide the others' problems
                 logger.exception("unexpected failure reading %s", path)
                 record, errors = None, [ProviderError(shown, 1, 1, "", "could not be read: %s" % exc)]

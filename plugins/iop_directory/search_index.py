@@ -8,6 +8,7 @@ import logging
 import unicodedata
 
 from lunr import lunr
+from lunr import stemmer as _lunr_stemmer
 
 from . import derive
 from .places import PlaceTable
@@ -20,6 +21,25 @@ INDEX_FIELDS = (
     ("insurance", 2), ("languages", 1), ("levels", 1), ("schedule", 1), ("description", 1),
 )
 FILTER_PARAMS = ("insurance", "mode", "schedule", "level", "population", "focus", "modality", "language")
+
+
+def _memoise_stemmer():
+    """The Porter stemmer is lunr.py's slowest step and sees the same few thousand words again and again."""
+    porter = _lunr_stemmer.porter_stemmer
+    if getattr(porter, "_iop_memoised", False):
+        return
+    original, stems = porter.stem, {}
+
+    def stem(word, metadata=None):
+        found = stems.get(word)
+        if found is None:
+            found = stems[word] = original(word)
+        return found
+
+    porter.stem, porter._iop_memoised = stem, True
+
+
+_memoise_stemmer()
 
 
 def _fold(text):

@@ -31,6 +31,9 @@
   var siteRoot = new URL("../", searchUrl);
 
   var data = null;          // {index, docs, byId, placeKeys, placeList, zips}
+  // Large directories (issue 8): the index is split into files that search-worker.js loads on demand.
+  var workerUrl = form.getAttribute("data-worker");
+  var worker = null, asked = {}, askId = 0, searchGeneration = 0;
   var geoOrigin = null;     // {lat, lon} from the browser, memory only
   var renderGeneration = 0;
   var typingTimer = null;
@@ -281,7 +284,7 @@
     return true;
   }
 
-  function search(state) {
+  function locate(state) {
     var origin = null, nearMessage = "";
     if (state.near) {
       var resolved = resolvePlace(state.near);
@@ -290,6 +293,11 @@
     } else if (geoOrigin) {
       origin = {lat: geoOrigin.lat, lon: geoOrigin.lon, label: S.yourLocation};
     }
+    return {origin: origin, nearMessage: nearMessage};
+  }
+
+  function search(state) {
+    var where = locate(state), origin = where.origin, nearMessage = where.nearMessage;
     var radius = origin && state.radius ? parseFloat(state.radius) : null;
     var scores = state.q ? textMatches(state.q) : null;
     var candidates = [];
@@ -396,6 +404,14 @@
   }
 
   function updateCounts(outcome, state) {
+    if (outcome.counts) {  // from the worker; without its facet file an option shows no count
+      form.querySelectorAll("[data-count-for]").forEach(function (span) {
+        var key = span.getAttribute("data-count-for"), at = key.indexOf(":");
+        var value = (outcome.counts[key.slice(0, at)] || {})[key.slice(at + 1)];
+        span.textContent = value === undefined ? (outcome.countsComplete ? "(0)" : "") : "(" + value + ")";
+      });
+      return;
+    }
     FILTERS.forEach(function (name) {
       var base = outcome.candidates.filter(function (hit) { return passes(hit.doc, state.filters, name); });
       var counts = {};
@@ -424,7 +440,8 @@
     activeFilters(state).forEach(function (f) {
       var without = JSON.parse(JSON.stringify(state));
       without.filters[f.name] = without.filters[f.name].filter(function (v) { return v !== f.value; });
-      var n = outcome.candidates.filter(function (hit) { return passes(hit.doc, without.filters, null); }).length;
+      var n = outcome.relax ? outcome.relax[f.name + ":" + f.value] :
+        outcome.candidates.filter(function (hit) { return passes(hit.doc, without.filters, null); }).length;
       var button = el("button", "secondary relax-filter",
                       fmt("remove", {name: optionLabel(f.name, f.value), n: n}));
       button.type = "button";
@@ -469,7 +486,7 @@
     nearInput.setAttribute("aria-invalid", outcome.nearMessage ? "true" : "false");
     updateCounts(outcome, state);
     clearButton.hidden = !activeFilters(state).length;
-    var n = outcome.results.length;
+    var n = outcome.total !== undefined ? outcome.total : outcome.results.length;
     statusEl.textContent = n === 1 ? S.countOne : fmt("countMany", {n: n});
     var frame = document.createDocumentFragment();
     var pending = [];
@@ -489,6 +506,12 @@
     first.forEach(function (p) { p.list.appendChild(card(p.hit)); });
     while (resultsEl.firstChild) { resultsEl.removeChild(resultsEl.firstChild); }
     resultsEl.appendChild(frame);
+    if (worker) {
+      // Only the cards on screen have their documents; the next ones load when the list is scrolled to its end.
+      resultsEl.setAttribute("data-state", "ready");
+      if (pending.length) { moreWhenSeen(pending, generation); }
+      return;
+    }
     if (!pending.length) {
       resultsEl.setAttribute("data-state", "ready");
       return;
@@ -505,7 +528,68 @@
     if (!data) { return; }
     var state = fromForm ? readForm() : readParams(location.search);
     if (fromForm) { saveState(state, push); } else { writeForm(state); }
-    render(search(state), state);
+    if (worker) {
+      runInWorker(state);
+    } else {
+      render(search(state), state);
+    }
+  }
+
+  /* ---- large directories: search in the worker, documents fetched for the cards shown ---- */
+
+  function ask(message) {
+    return new Promise(function (resolve, reject) {
+      message.id = ++askId;
+      asked[message.id] = {resolve: resolve, reject: reject};
+      worker.postMessage(message);
+    });
+  }
+
+  function withDocs(hits) {
+    return ask({type: "docs", numbers: hits.map(function (h) { return h.n; })}).then(function (docs) {
+      hits.forEach(function (h, i) { h.doc = docs[i]; });
+    });
+  }
+
+  function moreWhenSeen(pending, generation) {
+    var last = resultsEl.querySelector(".result-list > li:last-child") ||
+      resultsEl.querySelector(".result-group:last-child");
+    if (!last || typeof IntersectionObserver === "undefined") { return; }
+    var observer = new IntersectionObserver(function (entries) {
+      if (!entries.some(function (e) { return e.isIntersecting; })) { return; }
+      observer.disconnect();
+      var batch = pending.splice(0, CHUNK);
+      withDocs(batch.map(function (p) { return p.hit; })).then(function () {
+        if (generation !== renderGeneration) { return; }
+        batch.forEach(function (p) { p.list.appendChild(card(p.hit)); });
+        if (pending.length) { moreWhenSeen(pending, generation); }
+      }).catch(fail);
+    }, {rootMargin: "600px"});
+    observer.observe(last);
+  }
+
+  function runInWorker(state) {
+    var generation = ++searchGeneration;
+    var where = locate(state);
+    var origin = where.origin;
+    ask({type: "search", q: state.q, filters: state.filters, radius: state.radius,
+         origin: origin ? {lat: origin.lat, lon: origin.lon} : null}).then(function (found) {
+      if (generation !== searchGeneration) { return null; }
+      var headings = {all: null, statewide: S.statewideHeading, unknown: S.unknownHeading,
+                      nearby: origin ? fmt("nearbyHeading", {place: origin.label}) : null};
+      var groups = found.groups.map(function (g) {
+        return {key: g.key, heading: headings[g.key], hits: g.hits.map(function (h) {
+          return {n: h[0], score: h[1], doc: null, near: h[2] === null ? null : {miles: h[2], approx: h[3] === 1, town: h[4]}};
+        })};
+      });
+      var shown = [];
+      groups.forEach(function (g) { shown = shown.concat(g.hits); });
+      return withDocs(shown.slice(0, FIRST_CHUNK)).then(function () {
+        if (generation !== searchGeneration) { return; }
+        render({origin: origin, nearMessage: where.nearMessage, total: found.total, groups: groups,
+                counts: found.counts, countsComplete: found.countsComplete, relax: found.relax}, state);
+      });
+    }).catch(fail);
   }
 
   /* ---- events ---- */
@@ -592,10 +676,43 @@
     return new Promise(function (resolve) { setTimeout(resolve, 0); });
   }
 
+  function places(table) {
+    var placeKeys = {}, placeList = [];
+    table.places.forEach(function (p) {
+      var key = placeKey(p[0]);
+      if (!placeKeys[key]) { placeKeys[key] = p; placeList.push({key: key, name: p[0]}); }
+    });
+    Object.keys(table.zips).forEach(function (zip) {
+      var key = placeKey(table.zips[zip][2]);
+      if (!placeKeys[key]) { placeKeys[key] = [table.zips[zip][2], table.zips[zip][0], table.zips[zip][1]]; }
+    });
+    return {placeKeys: placeKeys, placeList: placeList, zips: table.zips};
+  }
+
+  function loadWorker() {
+    worker = new Worker(new URL(workerUrl, document.baseURI).href);
+    worker.onmessage = function (event) {
+      var waiting = asked[event.data.id];
+      delete asked[event.data.id];
+      if (!waiting) { return; }
+      if (event.data.error) { waiting.reject(new Error(event.data.error)); } else { waiting.resolve(event.data.result); }
+    };
+    worker.onerror = fail;
+    return Promise.all([getJson("places.json"),
+                        ask({type: "init", base: new URL("data/", searchUrl).href})]).then(function (parts) {
+      data = places(parts[0]);
+      run(false, false);
+    });
+  }
+
   function load() {
     statusEl.textContent = S.loading;
     // Apply the URL to the form at once so the page shows the search it was given.
     writeForm(readParams(location.search));
+    if (workerUrl && typeof Worker !== "undefined") {
+      loadWorker().catch(fail);
+      return;
+    }
     Promise.all([getJson("index.json"), getJson("docs.json"), getJson("places.json")]).then(function (parts) {
       return yieldToBrowser().then(function () {
         if (typeof lunr === "undefined") { throw new Error("lunr missing"); }

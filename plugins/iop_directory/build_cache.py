@@ -1,0 +1,125 @@
+"""Speed for large directories: validated records cached by content hash, cache misses read on both cores.
+
+The cache lives outside the output folder (IOP_BUILD_CACHE, default .cache/build/ in the repository, git-ignored).
+An entry is keyed by the file's bytes and display path; the whole cache is keyed by everything else validation
+depends on (schema, vocabularies and place aliases, the loader's own code, today's date), so a stale entry can
+never be used. A missing, unreadable or foreign cache is simply ignored: the build then validates everything.
+"""
+
+import hashlib
+import logging
+import multiprocessing
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from .paths import REPO_ROOT, SCHEMA_PATH, VOCABULARY_DIR
+
+logger = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+PARALLEL_MIN_FILES = 400
+_CODE = ("records.py", "yaml_loader.py", "derive.py", "errors.py", "places.py", "vocab.py", "build_cache.py")
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("IOP_BUILD_CACHE") or REPO_ROOT / ".cache" / "build")
+
+
+def _context_key(today) -> str:
+    digest = hashlib.sha256(("%d|%s" % (CACHE_FORMAT, today.isoformat())).encode())
+    here = Path(__file__).resolve().parent
+    for path in [SCHEMA_PATH, *sorted(Path(VOCABULARY_DIR).iterdir()), *(here / name for name in _CODE)]:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+_worker_validator = None
+
+
+def _load_one(item):
+    path, shown = item
+    try:
+        return _worker_validator.load(path, shown)
+    except Exception as exc:  # the same rule as load_many: one broken file must not hide the others
+        from .errors import ProviderError
+
+        return None, [ProviderError(shown, 1, 1, "", "could not be read: %s" % exc)]
+
+
+class CachedLoader:
+    """A `load(path, shown)` for RecordValidator.load_many that reuses results for unchanged files."""
+
+    def __init__(self, validator, today):
+        self.validator = validator
+        self.key = _context_key(today)
+        self.file = cache_dir() / "records.pickle"
+        self.entries = self._read()
+        self.used = {}
+        self.misses = 0
+
+    def _read(self):
+        try:
+            with open(self.file, "rb") as handle:
+                stored = pickle.load(handle)
+            return stored["entries"] if stored.get("key") == self.key else {}
+        except Exception:  # noqa: BLE001 - no cache, or one from another version: start empty
+            return {}
+
+    @staticmethod
+    def _entry_key(raw, shown):
+        return hashlib.sha256(shown.encode() + b"\0" + raw).hexdigest()
+
+    def prefetch(self, items):
+        """Validate every uncached (path, shown) pair, on two processes when there are many."""
+        global _worker_validator
+        todo = []
+        for path, shown in items:
+            try:
+                raw = Path(path).read_bytes()
+            except OSError:
+                continue  # load() reports it
+            key = self._entry_key(raw, shown)
+            if key not in self.entries:
+                todo.append((key, path, shown))
+        self.misses = len(todo)
+        if not todo:
+            return
+        work = [(path, shown) for _, path, shown in todo]
+        _worker_validator = self.validator
+        try:
+            if len(todo) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1 and "fork" in \
+                    multiprocessing.get_all_start_methods():
+                with multiprocessing.get_context("fork").Pool(2) as pool:
+                    results = pool.map(_load_one, work, chunksize=64)
+            else:
+                results = [_load_one(item) for item in work]
+        finally:
+            _worker_validator = None
+        for (key, _, _), result in zip(todo, results):
+            self.entries[key] = result
+
+    def load(self, path, shown):
+        try:
+            raw = Path(path).read_bytes()
+        except OSError:
+            return self.validator.load(path, shown)
+        key = self._entry_key(raw, shown)
+        result = self.entries.get(key)
+        if result is None:
+            result = self.entries[key] = self.validator.load(path, shown)
+        self.used[key] = result
+        return result
+
+    def save(self):
+        """Keep the entries this build used (so the cache never grows without bound); atomic replace."""
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=self.file.parent, prefix=".records-")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump({"key": self.key, "entries": self.used}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, self.file)
+        except OSError as exc:
+            logger.warning("could not write the build cache %s: %s", self.file, exc)

@@ -1,0 +1,133 @@
+"""The browser search's data for large directories: small files loaded on demand (issue 8).
+
+Below IOP_SEARCH_SHARD_THRESHOLD providers (default 2000, i.e. any Massachusetts-size directory) the search keeps
+the single lunr index of `search_index`. Above it, one lunr index would be megabytes (about 0.24 MB gzip per
+1,000 providers), so the data is split the way Pagefind splits its index:
+
+  search/data/manifest.json      document count, term-range shard keys, facet values with their counts;
+  search/data/terms/<ab>.json    postings of every index term starting with <ab> (hex code points): [doc, score, doc, score, ...]
+                                 (doc numbers delta-coded, scores x100), lunr's tokenizer, stop words and stemmer;
+  search/data/facets/<param>/<value>.json   the sorted doc numbers having that filter value (delta-coded);
+  search/data/geo.json           the distinct map points, each with its doc numbers, and the statewide docs;
+  search/data/docs/<n>.json      DOCS_PER_FILE result-card documents (same fields as docs.json).
+
+Doc numbers follow name order, so "sort by name" is sorting by number. theme/static/js/search-worker.js fetches
+and parses these in a Web Worker; a query loads only the term files of its words, the facet files of the chosen
+filters, geo.json when it has a place, and the documents of the results on screen.
+"""
+
+import math
+from collections import defaultdict
+
+from lunr.pipeline import Pipeline
+from lunr.stemmer import stemmer
+from lunr.stop_word_filter import stop_word_filter
+from lunr.tokenizer import Tokenizer
+from lunr.trimmer import trimmer
+
+from . import search_index
+
+DEFAULT_THRESHOLD = 2000
+DOCS_PER_FILE = 1
+INLINE_FACETS_MAX = 60_000  # characters of all facet files together: below it the worker loads all (exact counts)
+K1, B = 1.2, 0.75
+
+
+def _pipeline():
+    pipeline = Pipeline()
+    pipeline.add(trimmer, stop_word_filter, stemmer)
+    return pipeline
+
+
+def term_key(term: str) -> str:
+    """The term file a term lives in: its first two characters as hex code points (safe in any file name)."""
+    return "".join("%04x" % ord(c) for c in term[:2])
+
+
+def _delta(numbers):
+    out, last = [], 0
+    for n in numbers:
+        out.append(n - last)
+        last = n
+    return out
+
+
+def build_sharded_search_files(records, views, vocab, places):
+    """Return {output path: data} for the sharded search (see the module docstring)."""
+    view_by_id = {v["id"]: v for v in views}
+    ordered = [r for r in sorted(records, key=lambda r: (view_by_id[r.id]["name"].lower(), r.id))]
+    files = {"search/data/places.json": search_index.places_data(places)}
+    stored = [search_index.store_document(r, view_by_id[r.id], vocab) for r in ordered]
+    for n, doc in enumerate(stored):
+        files["search/data/docs/%d.json" % (n // DOCS_PER_FILE)] = files.get(
+            "search/data/docs/%d.json" % (n // DOCS_PER_FILE), [])
+        files["search/data/docs/%d.json" % (n // DOCS_PER_FILE)].append(doc)
+
+    # Text: BM25 over lunr's fields and boosts, precomputed per (term, doc).
+    pipeline = _pipeline()
+    field_terms = defaultdict(list)  # field -> [(doc, {term: tf}, length)]
+    for n, record in enumerate(ordered):
+        document = search_index.index_document(record, view_by_id[record.id], vocab)
+        for field, _ in search_index.INDEX_FIELDS:
+            tokens = [str(t) for t in pipeline.run(Tokenizer(document[field]), field)]
+            counts = defaultdict(int)
+            for token in tokens:
+                if token:
+                    counts[token] += 1
+            field_terms[field].append((n, counts, len(tokens)))
+    total = len(ordered)
+    scores = defaultdict(lambda: defaultdict(float))
+    for field, boost in search_index.INDEX_FIELDS:
+        rows = field_terms[field]
+        average = (sum(length for _, _, length in rows) / len(rows)) or 1
+        df = defaultdict(int)
+        for _, counts, _ in rows:
+            for term in counts:
+                df[term] += 1
+        for n, counts, length in rows:
+            for term, tf in counts.items():
+                idf = math.log(1 + (total - df[term] + 0.5) / (df[term] + 0.5))
+                scores[term][n] += boost * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+    shards = defaultdict(dict)
+    for term in sorted(scores):
+        postings = sorted(scores[term].items())
+        flat = []
+        for d, (n, s) in zip(_delta([n for n, _ in postings]), postings):
+            flat += [d, max(1, round(s * 100))]
+        shards[term_key(term)][term] = flat
+    for key, terms in shards.items():
+        files["search/data/terms/%s.json" % key] = terms
+
+    # Filters: the sorted doc numbers of each value.
+    facet_docs = defaultdict(lambda: defaultdict(list))
+    for n, record in enumerate(ordered):
+        for param, values in search_index.filter_values(record, vocab).items():
+            for value in values or ():
+                facet_docs[param][value].append(n)
+    facets = {}
+    facet_size = 0
+    for param in search_index.FILTER_PARAMS:
+        facets[param] = {}
+        for value, numbers in sorted(facet_docs[param].items()):
+            facets[param][value] = len(numbers)
+            files["search/data/facets/%s/%s.json" % (param, value)] = _delta(numbers)
+            facet_size += 6 * len(numbers)
+
+    # Places: each distinct point with the docs located there; statewide docs.
+    points = defaultdict(list)
+    statewide = []
+    for n, doc in enumerate(stored):
+        if doc["statewide"]:
+            statewide.append(n)
+        for lat, lon, approx, town in doc["locations"]:
+            points[(lat, lon, approx, town)].append(n)
+    files["search/data/geo.json"] = {
+        "points": [[lat, lon, approx, town, _delta(sorted(set(numbers)))]
+                   for (lat, lon, approx, town), numbers in sorted(points.items())],
+        "statewide": _delta(statewide),
+    }
+    files["search/data/manifest.json"] = {
+        "version": 2, "count": total, "docs_per_file": DOCS_PER_FILE, "terms": sorted(shards),
+        "facets": facets, "load_all_facets": facet_size <= INLINE_FACETS_MAX,
+    }
+    return files
