@@ -258,3 +258,18 @@ def test_edition_page_makes_no_third_party_requests(page, fixture_server, lang, 
     page.goto("%s/%s/%s" % (fixture_server, lang, PAGE_TYPES[name]))
     page.wait_for_load_state("networkidle")
     assert page.watch.requests and page.watch.foreign == [] and page.watch.errors == []
+
+
+def test_sitemap_lists_every_edition_with_hreflang_alternates(fixture_site):
+    import xml.etree.ElementTree as ET
+
+    ns = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+    urls = ET.parse(fixture_site / "sitemap.xml").getroot().findall("sm:url", ns)
+    by_loc = {u.findtext("sm:loc", namespaces=ns): {l.get("hreflang"): l.get("href") for l in u.findall("x:link", ns)}
+              for u in urls}
+    base = "http://localhost:8000"
+    alternates = {"en": base + "/providers/alpha-worcester/", "es": base + "/es/providers/alpha-worcester/",
+                  "pt": base + "/pt/providers/alpha-worcester/", "x-default": base + "/providers/alpha-worcester/"}
+    for loc in ("en", "es", "pt"):
+        assert by_loc[alternates[loc]] == alternates
+    assert not (fixture_site / "es" / "sitemap.xml").exists()

@@ -103,6 +103,9 @@ def test_every_page_has_canonical_open_graph_and_unique_title_and_description(pu
     titles, descriptions = {}, {}
     for path in html_pages(published):
         parsed = head(path)
+        # Each language edition (/es/, /pt/: issue 9) has its own feed; titles are unique within an edition.
+        edition = path.relative_to(published).parts[0] if path.relative_to(published).parts[0] in ("es", "pt") else ""
+        edition_base = BASE + ("/" + edition if edition else "")
         canonical = [link["href"] for link in parsed.links if link.get("rel") == "canonical"]
         assert canonical == [page_url(published, path)], path
         assert parsed.meta["og:url"] == canonical[0]
@@ -110,10 +113,10 @@ def test_every_page_has_canonical_open_graph_and_unique_title_and_description(pu
         assert parsed.meta["og:description"] == parsed.meta["description"]
         assert parsed.meta["og:type"] == "website" and parsed.meta["og:site_name"]
         feeds = [link for link in parsed.links if link.get("type") == "application/atom+xml"]
-        assert feeds and feeds[0]["href"] == BASE + "/feeds/providers.atom.xml"
-        assert parsed.title.strip() not in titles, (path, titles.get(parsed.title.strip()))
-        titles[parsed.title.strip()] = path
-        descriptions.setdefault(parsed.meta["description"], []).append(path)
+        assert feeds and feeds[0]["href"] == edition_base + "/feeds/providers.atom.xml"
+        assert (edition, parsed.title.strip()) not in titles, (path, titles.get((edition, parsed.title.strip())))
+        titles[(edition, parsed.title.strip())] = path
+        descriptions.setdefault((edition, parsed.meta["description"]), []).append(path)
     shared = {d: p for d, p in descriptions.items() if len(p) > 1}
     assert not shared
 

@@ -180,10 +180,20 @@ class ProviderGenerator(Generator):
         entries = [(seo.absolute(self.site_base, seo.url_path(s)), lastmod) for s, lastmod in written if s != "404.html"]
         entries += [(seo.absolute(self.site_base, p.url), None) for p in self.context.get("pages", ())]
         files = open_data.open_data_files(self.records, self.views, self.vocab, self.places, self.site_base, self.lang)
-        files.update({"sitemap.xml": seo.sitemap_xml(entries), "robots.txt": seo.robots_txt(self.site_base),
+        files.update({"sitemap.xml": seo.sitemap_xml(entries, self._edition_bases()),
+                      "robots.txt": seo.robots_txt(self.site_base),
                       feed.FEED_PATH: feed.atom_feed(self.views, self.site_base, self.settings["SITENAME"], self.labels,
                                                      self.lang)})
+        if self.settings.get("IOP_EDITION_PATH"):  # the root sitemap lists every edition's pages (issue 9)
+            del files["sitemap.xml"], files["robots.txt"]
         return files
+
+    def _edition_bases(self):
+        """Return [(lang, absolute base URL)] of the language editions, the site root's first."""
+        edition_path = self.settings.get("IOP_EDITION_PATH", "")
+        root = self.site_base[: -len(edition_path)] if edition_path else self.site_base
+        editions = self.settings.get("IOP_EDITIONS") or [self.lang]
+        return [(lang, root if i == 0 else "%s/%s" % (root, lang)) for i, lang in enumerate(editions)]
 
     def _write_data(self, files):
         for relative_path, data in sorted(files.items()):

@@ -8,6 +8,7 @@ from xml.etree import ElementTree as ET
 
 DEV_SITEURL = "http://localhost:8000"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 
 def site_base(settings) -> str:
@@ -100,15 +101,30 @@ def provider_description(view, labels) -> str:
     return text + ". " + _("Schedule, insurance and sources, last verified %(date)s.") % {"date": view["last_verified"]}
 
 
-def sitemap_xml(entries) -> str:
-    """Return sitemap.xml for [(absolute URL, lastmod or None)], sorted by URL."""
+def sitemap_xml(entries, editions=None) -> str:
+    """Return sitemap.xml for [(absolute URL, lastmod or None)], sorted by URL.
+
+    With `editions` ([(lang, base URL)], the first being the base of `entries`), every page is listed once per
+    language edition, each with xhtml:link hreflang alternates to all editions and x-default (issue 9).
+    """
     ET.register_namespace("", SITEMAP_NS)
+    ET.register_namespace("xhtml", XHTML_NS)
     root = ET.Element("{%s}urlset" % SITEMAP_NS)
-    for loc, lastmod in sorted(set(entries)):
+    editions = editions or []
+    listed = set(entries)
+    if len(editions) > 1:
+        first = editions[0][1]
+        listed = {(base + loc[len(first):], lastmod) for loc, lastmod in entries for _lang, base in editions}
+    for loc, lastmod in sorted(listed):
         url = ET.SubElement(root, "{%s}url" % SITEMAP_NS)
         ET.SubElement(url, "{%s}loc" % SITEMAP_NS).text = loc
         if lastmod:
             ET.SubElement(url, "{%s}lastmod" % SITEMAP_NS).text = lastmod
+        if len(editions) > 1:
+            own = max((base for _lang, base in editions if loc.startswith(base + "/")), key=len)
+            path = loc[len(own):]
+            for lang, base in editions + [("x-default", editions[0][1])]:
+                ET.SubElement(url, "{%s}link" % XHTML_NS, rel="alternate", hreflang=lang, href=base + path)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
