@@ -72,7 +72,7 @@ def pelican_baseline(work: Path, records):
         body = "\n".join("- " + line.replace("#", "").strip() for line in text.splitlines()[1:])
         (content / ("article-%05d.md" % i)).write_text(
             "Title: Synthetic Program %05d\nDate: 2026-11-%02d 10:00\nCategory: programs\nTags: iop, %s\n\n%s\n"
-            % (i, 1 + i % 24, "t%d" % (i % 50), body), encoding="utf-8")
+            % (i, 1 + i % 24, "topic%02d" % (i % 50), body), encoding="utf-8")
     conf = work / "plainconf.py"
     conf.write_text("SITENAME = 'Baseline'\nSITEURL = ''\nPATH = %r\nTHEME = 'simple'\nTIMEZONE = 'UTC'\n"
                     "DEFAULT_LANG = 'en'\nFEED_ALL_ATOM = None\nCATEGORY_FEED_ATOM = None\n"

@@ -11,9 +11,12 @@ import io
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 
 import yaml
+from jinja2 import pass_context
+from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
 
@@ -26,6 +29,8 @@ from .records import RecordValidator
 from .vocab import load_vocabularies
 
 logger = logging.getLogger(__name__)
+
+PARALLEL_MIN_PROVIDER_PAGES = 500
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
 
@@ -148,8 +153,7 @@ class ProviderGenerator(Generator):
 
         page("index.html", "home")
         page("providers/index.html", "directory")
-        for view in self.views:
-            page("providers/%s/index.html" % view["id"], "provider", provider=view)
+        self._provider_pages(page, written)
         page("towns/index.html", "towns")
         for town in self.context["towns"]:
             page("towns/%s/index.html" % town["slug"], "town", town=town)
@@ -164,6 +168,41 @@ class ProviderGenerator(Generator):
         self._write_data(self._seo_and_open_data(written))
         self._write_data(self._search_files())
         self._write_data(compare_data.build_compare_files(self.views))
+
+    def _provider_pages(self, page, written):
+        """Write one page per provider; for large directories the odd ones in a forked second process (2 cores).
+
+        The sitemap list `written` gets every page in the same order either way (a provider page's lastmod is
+        its last_verified date), so the output is identical; a failure in the child fails the build.
+        """
+        views = self.views
+        if len(views) < PARALLEL_MIN_PROVIDER_PAGES or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+            for view in views:
+                page("providers/%s/index.html" % view["id"], "provider", provider=view)
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        child = os.fork()
+        if child == 0:
+            code = 1
+            try:
+                for view in views[1::2]:
+                    page("providers/%s/index.html" % view["id"], "provider", provider=view)
+                code = 0
+            except BaseException:  # noqa: BLE001 - reported through the exit status
+                logger.exception("rendering provider pages failed")
+            finally:
+                os._exit(code)
+        try:
+            for i, view in enumerate(views):
+                if i % 2:
+                    written.append(("providers/%s/index.html" % view["id"], view["last_verified"]))
+                else:
+                    page("providers/%s/index.html" % view["id"], "provider", provider=view)
+        finally:
+            _, status = os.waitpid(child, 0)
+        if status != 0:
+            raise RuntimeError("rendering provider pages failed in the second process")
 
     def sharded_search(self):
         """Whether the search data is split into files loaded on demand (issue 8; large directories only)."""
@@ -203,6 +242,30 @@ class ProviderGenerator(Generator):
             logger.info('Writing "%s"', path)
 
 
+def _fast_gettext(translations):
+    """Jinja's newstyle gettext, with the result for strings without variables kept (same output, less work).
+
+    Pages call _() thousands of times per page set; jinja2.ext's version re-translates, wraps in Markup and
+    %-formats every time.
+    """
+    cache = {}
+
+    @pass_context
+    def gettext(__context, __string, **variables):
+        autoescape = __context.eval_ctx.autoescape
+        if variables:
+            text = translations.gettext(__string)
+            return (Markup(text) if autoescape else text) % variables
+        key = (__string, autoescape)
+        found = cache.get(key)
+        if found is None:
+            text = translations.gettext(__string)
+            found = cache[key] = (Markup(text) if autoescape else text) % {}
+        return found
+
+    return gettext
+
+
 def install_translations(generator):
     """Give every Pelican generator's Jinja environment the gettext functions of the site's language."""
     env = getattr(generator, "env", None)
@@ -210,7 +273,9 @@ def install_translations(generator):
         return
     if "jinja2.ext.InternationalizationExtension" not in env.extensions:
         env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_translations(translations_for(generator.settings.get("DEFAULT_LANG", "en")), newstyle=True)
+    translations = translations_for(generator.settings.get("DEFAULT_LANG", "en"))
+    env.install_gettext_translations(translations, newstyle=True)
+    env.globals["gettext"] = _fast_gettext(translations)
     env.filters.setdefault("tojson_safe", json_dumps)
 
 
