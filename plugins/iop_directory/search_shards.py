@@ -16,14 +16,16 @@ and parses these in a Web Worker; a query loads only the term files of its words
 filters, geo.json when it has a place, and the documents of the results on screen.
 """
 
+import hashlib
+import json
 import math
+import re
 from collections import defaultdict
 
-from lunr.pipeline import Pipeline
-from lunr.stemmer import stemmer
-from lunr.stop_word_filter import stop_word_filter
-from lunr.tokenizer import Tokenizer
-from lunr.trimmer import trimmer
+from lunr import stemmer as lunr_stemmer
+from lunr.stop_word_filter import WORDS as STOP_WORDS
+from lunr.tokenizer import SEPARATOR_CHARS
+from lunr.trimmer import full_re as TRIM
 
 from . import search_index
 
@@ -33,10 +35,26 @@ INLINE_FACETS_MAX = 60_000  # characters of all facet files together: below it t
 K1, B = 1.2, 0.75
 
 
-def _pipeline():
-    pipeline = Pipeline()
-    pipeline.add(trimmer, stop_word_filter, stemmer)
-    return pipeline
+_SPLIT = re.compile("[%s]+" % re.escape(SEPARATOR_CHARS))
+_TERMS = {}
+_STOP = frozenset(STOP_WORDS)
+_POSTINGS = {}  # documents fingerprint -> term files: the editions of one build share them
+
+
+def _term(word):
+    """lunr's pipeline for one word (trimmer, stop words, Porter stemmer), memoised; None for a stop word."""
+    found = _TERMS.get(word, False)
+    if found is False:
+        match = TRIM.match(word)
+        trimmed = match.group(1) if match else word
+        found = None if not trimmed or trimmed in _STOP else lunr_stemmer.porter_stemmer.stem(trimmed)
+        _TERMS[word] = found
+    return found
+
+
+def _tokens(text):
+    """The terms of a text as lunr's tokenizer and pipeline make them (lower case, split on spaces and hyphens)."""
+    return [t for t in (_term(w) for w in _SPLIT.split(str(text or "").lower()) if w) if t]
 
 
 def term_key(term: str) -> str:
@@ -63,40 +81,14 @@ def build_sharded_search_files(records, views, vocab, places):
             "search/data/docs/%d.json" % (n // DOCS_PER_FILE), [])
         files["search/data/docs/%d.json" % (n // DOCS_PER_FILE)].append(doc)
 
-    # Text: BM25 over lunr's fields and boosts, precomputed per (term, doc).
-    pipeline = _pipeline()
-    field_terms = defaultdict(list)  # field -> [(doc, {term: tf}, length)]
-    for n, record in enumerate(ordered):
-        document = search_index.index_document(record, view_by_id[record.id], vocab)
-        for field, _ in search_index.INDEX_FIELDS:
-            tokens = [str(t) for t in pipeline.run(Tokenizer(document[field]), field)]
-            counts = defaultdict(int)
-            for token in tokens:
-                if token:
-                    counts[token] += 1
-            field_terms[field].append((n, counts, len(tokens)))
-    total = len(ordered)
-    scores = defaultdict(lambda: defaultdict(float))
-    for field, boost in search_index.INDEX_FIELDS:
-        rows = field_terms[field]
-        average = (sum(length for _, _, length in rows) / len(rows)) or 1
-        df = defaultdict(int)
-        for _, counts, _ in rows:
-            for term in counts:
-                df[term] += 1
-        for n, counts, length in rows:
-            for term, tf in counts.items():
-                idf = math.log(1 + (total - df[term] + 0.5) / (df[term] + 0.5))
-                scores[term][n] += boost * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
-    shards = defaultdict(dict)
-    for term in sorted(scores):
-        postings = sorted(scores[term].items())
-        flat = []
-        for d, (n, s) in zip(_delta([n for n, _ in postings]), postings):
-            flat += [d, max(1, round(s * 100))]
-        shards[term_key(term)][term] = flat
-    for key, terms in shards.items():
-        files["search/data/terms/%s.json" % key] = terms
+    # Text: BM25 over lunr's fields and boosts, precomputed per (term, doc); the same for every edition.
+    documents = [search_index.index_document(r, view_by_id[r.id], vocab) for r in ordered]
+    fingerprint = hashlib.sha256(json.dumps(documents, sort_keys=True).encode()).hexdigest()
+    if fingerprint not in _POSTINGS:
+        _POSTINGS.clear()
+        _POSTINGS[fingerprint] = _term_files(documents)
+    files.update(_POSTINGS[fingerprint])
+    shard_keys = sorted(path.split("/")[-1][:-5] for path in _POSTINGS[fingerprint])
 
     # Filters: the sorted doc numbers of each value.
     facet_docs = defaultdict(lambda: defaultdict(list))
@@ -127,7 +119,41 @@ def build_sharded_search_files(records, views, vocab, places):
         "statewide": _delta(statewide),
     }
     files["search/data/manifest.json"] = {
-        "version": 2, "count": total, "docs_per_file": DOCS_PER_FILE, "terms": sorted(shards),
+        "version": 2, "count": len(ordered), "docs_per_file": DOCS_PER_FILE, "terms": shard_keys,
         "facets": facets, "load_all_facets": facet_size <= INLINE_FACETS_MAX,
     }
     return files
+
+
+def _term_files(documents):
+    """Return {terms/<key>.json path: {term: [doc delta, score x100, ...]}}: BM25 with lunr's fields and boosts."""
+    field_terms = defaultdict(list)  # field -> [(doc, {term: tf}, length)]
+    for n, document in enumerate(documents):
+        for field, _ in search_index.INDEX_FIELDS:
+            tokens = _tokens(document[field])
+            counts = defaultdict(int)
+            for token in tokens:
+                if token:
+                    counts[token] += 1
+            field_terms[field].append((n, counts, len(tokens)))
+    total = len(documents)
+    scores = defaultdict(lambda: defaultdict(float))
+    for field, boost in search_index.INDEX_FIELDS:
+        rows = field_terms[field]
+        average = (sum(length for _, _, length in rows) / len(rows)) or 1
+        df = defaultdict(int)
+        for _, counts, _ in rows:
+            for term in counts:
+                df[term] += 1
+        for n, counts, length in rows:
+            for term, tf in counts.items():
+                idf = math.log(1 + (total - df[term] + 0.5) / (df[term] + 0.5))
+                scores[term][n] += boost * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+    shards = defaultdict(dict)
+    for term in sorted(scores):
+        postings = sorted(scores[term].items())
+        flat = []
+        for d, (n, s) in zip(_delta([n for n, _ in postings]), postings):
+            flat += [d, max(1, round(s * 100))]
+        shards[term_key(term)][term] = flat
+    return {"search/data/terms/%s.json" % key: terms for key, terms in shards.items()}
