@@ -98,11 +98,9 @@ def test_edition_builds_with_its_language_on_every_page(fixture_site, lang):
     for path in _html_files(edition):
         html = path.read_text(encoding="utf-8")
         assert '<html lang="%s">' % lang in html, path
-        # Markdown page bodies (content/<lang>/pages) are content, not interface: not yet translated (see README).
-        interface = html
-        if '<article class="wrap prose">' in html:
-            interface = re.sub(r'<article class="wrap prose">.*?</article>|<title>.*?</title>|<meta [^>]*>', "",
-                               html, flags=re.S)
+        # Content pages (content/<lang>/pages) are translated too; they keep an official service name in English
+        # when its translation follows in parentheses: "988 Suicide & Crisis Lifeline (Línea de Prevención ...)".
+        interface = re.sub(r"Suicide &amp; Crisis Lifeline \(", "", html)
         shown = [s for s in ENGLISH_INTERFACE if s in interface]
         assert shown == [], "%s shows English interface text: %s" % (path, shown)
         assert 'tel:988' in html and 'tel:911' in html and 'tel:+18337732445' in html
