@@ -1,6 +1,6 @@
 """The browser search's data for large directories: small files loaded on demand (issue 8).
 
-Below IOP_SEARCH_SHARD_THRESHOLD providers (default 2000, i.e. any Massachusetts-size directory) the search keeps
+Up to IOP_SEARCH_SHARD_THRESHOLD providers (default 500, i.e. a Massachusetts-size directory of a few hundred) the search keeps
 the single lunr index of `search_index`. Above it, one lunr index would be megabytes (about 0.24 MB gzip per
 1,000 providers), so the data is split the way Pagefind splits its index:
 
@@ -29,7 +29,7 @@ from lunr.trimmer import full_re as TRIM
 
 from . import search_index
 
-DEFAULT_THRESHOLD = 2000
+DEFAULT_THRESHOLD = 500
 DOCS_PER_FILE = 1
 INLINE_FACETS_MAX = 60_000  # characters of all facet files together: below it the worker loads all (exact counts)
 K1, B = 1.2, 0.75
