@@ -6,6 +6,7 @@ this module only connects them to Pelican (settings, the theme's Jinja environme
 
 import datetime
 import functools
+import gc
 import gettext
 import io
 import json
@@ -86,6 +87,10 @@ class ProviderGenerator(Generator):
         loader = build_cache.CachedLoader(validator, self.today)
         records, problems = validator.load_many([self.providers_path], root=self.providers_path.parent, loader=loader)
         loader.save()
+        del loader
+        for record in records:
+            record.positions = {}  # line numbers only serve validation messages; ~15 KB a record at 20,000 records
+        gc.collect()  # the previous edition's generators and views, held in reference cycles
         errors = [p for p in problems if p.is_error]
         for warning in problems:
             if not warning.is_error:
