@@ -437,36 +437,25 @@
     var box = el("div", "no-results");
     box.appendChild(el("p", "none", S.none));
     var relax = el("ul", "relax");
+    // One button per way to widen the search; the click handler reads data-remove-param/-value.
+    function addRelax(label, param, value) {
+      var button = el("button", "secondary relax-filter", label);
+      button.type = "button";
+      button.setAttribute("data-remove-param", param);
+      if (value !== undefined) button.setAttribute("data-remove-value", value);
+      var li = el("li");
+      li.appendChild(button);
+      relax.appendChild(li);
+    }
     activeFilters(state).forEach(function (f) {
       var without = JSON.parse(JSON.stringify(state));
       without.filters[f.name] = without.filters[f.name].filter(function (v) { return v !== f.value; });
       var n = outcome.relax ? outcome.relax[f.name + ":" + f.value] :
         outcome.candidates.filter(function (hit) { return passes(hit.doc, without.filters, null); }).length;
-      var button = el("button", "secondary relax-filter",
-                      fmt("remove", {name: optionLabel(f.name, f.value), n: n}));
-      button.type = "button";
-      button.setAttribute("data-remove-param", f.name);
-      button.setAttribute("data-remove-value", f.value);
-      var li = el("li");
-      li.appendChild(button);
-      relax.appendChild(li);
+      addRelax(fmt("remove", {name: optionLabel(f.name, f.value), n: n}), f.name, f.value);
     });
-    if (state.radius && outcome.origin) {
-      var any = el("button", "secondary relax-filter", S.removeNear);
-      any.type = "button";
-      any.setAttribute("data-remove-param", "radius");
-      var li2 = el("li");
-      li2.appendChild(any);
-      relax.appendChild(li2);
-    }
-    if (state.q) {
-      var kw = el("button", "secondary relax-filter", fmt("removeQ", {q: state.q}));
-      kw.type = "button";
-      kw.setAttribute("data-remove-param", "q");
-      var li3 = el("li");
-      li3.appendChild(kw);
-      relax.appendChild(li3);
-    }
+    if (state.radius && outcome.origin) addRelax(S.removeNear, "radius");
+    if (state.q) addRelax(fmt("removeQ", {q: state.q}), "q");
     if (relax.firstChild) {
       box.appendChild(el("p", null, S.relax));
       box.appendChild(relax);
