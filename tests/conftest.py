@@ -127,6 +127,16 @@ class PageWatch:
 
 
 @pytest.fixture
+def axe_page(browser):
+    # axe is injected as a script, which the site's own CSP rightly forbids; only this context bypasses it.
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
 def page(browser):
     """A fresh browser page (own context: no shared storage) with a PageWatch at page.watch."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})

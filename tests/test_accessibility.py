@@ -31,16 +31,6 @@ PAGE_TYPES = {
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def axe_page(browser):
-    # axe is injected as a script, which the site's own CSP rightly forbids; only this context bypasses it.
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
-    context.close()
-
-
 def run_axe(tab):
     assert AXE.exists(), "axe-core missing: run `make test` (npm ci installs it)"
     tab.add_script_tag(path=str(AXE))

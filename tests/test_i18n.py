@@ -231,15 +231,6 @@ def test_switching_language_on_search_keeps_parameters(page, fixture_server):
 EDITION_PAGES = ["home", "search with results", "provider", "levels of care", "compare"]
 
 
-@pytest.fixture
-def axe_page(browser):
-    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
-    context.close()
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("name", EDITION_PAGES)
 @pytest.mark.parametrize("lang", EDITIONS)
