@@ -262,3 +262,27 @@ def test_sitemap_lists_every_edition_with_hreflang_alternates(fixture_site):
     for loc in ("en", "es", "pt"):
         assert by_loc[alternates[loc]] == alternates
     assert not (fixture_site / "es" / "sitemap.xml").exists()
+
+
+def _with_schedule_or_mode(slug):
+    from iop_directory import derive
+
+    found = []
+    for rid, record in RECORDS.items():
+        buckets = {b for t in record.get("tracks") or () for b in derive.track_buckets(t)}
+        if slug in buckets or slug in derive.provider_modes(record):
+            found.append(rid)
+    return sorted(found)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("edition", ["/es", "/pt"])
+@pytest.mark.parametrize("words, slug", [
+    ("noche", "evening"), ("noite", "evening"), ("fin de semana", "weekend"), ("fim de semana", "weekend"),
+    ("mañana", "morning"), ("manhã", "morning"), ("presencial", "in-person"), ("en línea", "virtual"),
+])
+def test_schedule_and_mode_words_find_programs(page, fixture_server, edition, words, slug):
+    expected = _with_schedule_or_mode(slug)
+    assert expected, slug
+    open_search(page, fixture_server + edition, "?q=" + words)
+    assert sorted(ids(page)) == expected, words

@@ -64,13 +64,13 @@ def _names(slugs, vocabulary):
     return text if folded == text else "%s %s" % (text, folded)
 
 
-def _schedule_words(record):
-    """Return the schedule buckets and delivery modes of a record as words (English slugs; the vocabulary)."""
+def _schedule_words(record, vocab: Vocabularies):
+    """Return a record's schedule buckets and delivery modes as searchable words in every edition's language."""
     buckets = set()
     for track in record.data.get("tracks") or ():
         buckets.update(derive.track_buckets(track))
-    modes = derive.provider_modes(record.data)
-    return [b for b in derive.SCHEDULE_BUCKETS if b in buckets] + [m.replace("-", " ") for m in modes]
+    slugs = [b for b in derive.SCHEDULE_BUCKETS if b in buckets] + derive.provider_modes(record.data)
+    return _names(slugs, vocab["schedule"])
 
 
 def index_document(record, view, vocab: Vocabularies):
@@ -89,7 +89,7 @@ def index_document(record, view, vocab: Vocabularies):
         # Levels of care, schedule buckets and delivery modes, so "php", "evening" or "virtual" find programs.
         "levels": _names(sorted(set(data.get("levels_of_care") or ())
                                 | {t["level"] for t in data.get("tracks") or () if t.get("level")}), vocab["levels"]),
-        "schedule": " ".join(_schedule_words(record)),
+        "schedule": _schedule_words(record, vocab),
         "description": " ".join(filter(None, [data.get("description"), data.get("insurance_notes")])),
     }
 

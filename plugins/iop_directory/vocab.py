@@ -11,6 +11,8 @@ import yaml
 from .paths import VOCABULARY_DIR
 
 VOCABULARY_NAMES = ("insurance", "levels", "focus", "populations", "modalities", "languages")
+# Vocabularies of derived facts rather than record fields: search words for schedule buckets and modes.
+DERIVED_VOCABULARY_NAMES = ("schedule",)
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ class Vocabularies:
 def load_vocabularies(directory: Path = VOCABULARY_DIR) -> Vocabularies:
     """Return the vocabularies in `directory` (cached: they are read once per process)."""
     by_name = {}
-    for name in VOCABULARY_NAMES:
+    for name in VOCABULARY_NAMES + DERIVED_VOCABULARY_NAMES:
         terms = []
         for slug, entry in _read(Path(directory) / f"{name}.yaml").items():
             entry = entry or {}
