@@ -146,3 +146,106 @@ def test_real_providers_build(real_site):
         html = read(real_site, "providers/%s/index.html" % provider_id)
         assert 'data-provider-id="%s"' % provider_id in html
     assert len(re.findall(r'<article class="card"', read(real_site, "providers/index.html"))) == len(records)
+
+
+# -- incremental builds (issue 8) ------------------------------------------------------------------------------------
+
+def _files(site: Path):
+    return {p.relative_to(site): p for p in site.rglob("*") if p.is_file()}
+
+
+def _assert_same_site(built: Path, full: Path):
+    got, expected = _files(built), _files(full)
+    assert sorted(got) == sorted(expected)
+    for relative in expected:
+        assert got[relative].read_bytes() == expected[relative].read_bytes(), relative
+
+
+def _full_build(providers: Path, output: Path, monkeypatch, tmp_path: Path):
+    with monkeypatch.context() as patch:  # an empty build cache: no manifest, no record cache
+        patch.setenv("IOP_BUILD_CACHE", str(tmp_path / ("cache-" + output.name)))
+        return build(providers, output)
+
+
+@pytest.fixture
+def records_copy(tmp_path, monkeypatch):
+    monkeypatch.setenv("IOP_BUILD_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "providers"
+    folder.mkdir()
+    for path in FIXTURE_PROVIDERS.glob("*.yaml"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
+def test_incremental_rebuild_after_changing_one_record_equals_a_full_build(tmp_path, records_copy, monkeypatch):
+    site = build(records_copy, tmp_path / "output")
+    unchanged = site / "providers" / "bravo-boston" / "index.html"
+    inode = unchanged.stat().st_ino
+    record = records_copy / "alpha-worcester.yaml"
+    record.write_text(record.read_text(encoding="utf-8").replace(
+        "Synthetic record used by the tests.", "Changed, evening groups now also on Fridays."), encoding="utf-8")
+    build(records_copy, tmp_path / "output")
+    assert "also on Fridays" in read(site, "providers/alpha-worcester/index.html")
+    assert "also on Fridays" in read(site, "es/providers/alpha-worcester/index.html")
+    assert unchanged.stat().st_ino == inode  # reused, not rendered again
+    _assert_same_site(site, _full_build(records_copy, tmp_path / "full", monkeypatch, tmp_path))
+
+
+def test_incremental_rebuild_after_deleting_and_adding_records_equals_a_full_build(tmp_path, records_copy,
+                                                                                   monkeypatch):
+    site = build(records_copy, tmp_path / "output")
+    (records_copy / "charlie-springfield.yaml").unlink()
+    text = (records_copy / "alpha-worcester.yaml").read_text(encoding="utf-8")
+    (records_copy / "golf-worcester.yaml").write_text(
+        text.replace("Alpha Test Clinic Worcester", "Golf Test Clinic Worcester")
+        .replace("alpha.test-provider", "golf.test-provider"), encoding="utf-8")
+    build(records_copy, tmp_path / "output")
+    assert not (site / "providers" / "charlie-springfield").exists()
+    assert "Golf Test Clinic Worcester" in read(site, "providers/golf-worcester/index.html")
+    _assert_same_site(site, _full_build(records_copy, tmp_path / "full", monkeypatch, tmp_path))
+
+
+def test_failed_incremental_build_leaves_previous_output_untouched(tmp_path, records_copy, monkeypatch):
+    from iop_directory.errors import RecordsInvalid
+
+    site = build(records_copy, tmp_path / "output")
+    before = {p: (p.stat().st_ino, p.read_bytes()) for p in site.rglob("*") if p.is_file()}
+    record = records_copy / "alpha-worcester.yaml"
+    good = record.read_text(encoding="utf-8")
+    record.write_text(good.replace("Synthetic record used by the tests.", "Changed."), encoding="utf-8")
+    (records_copy / "bravo-boston.yaml").write_text("name: [broken\n", encoding="utf-8")
+    with pytest.raises(RecordsInvalid):
+        build(records_copy, tmp_path / "output")
+    assert {p: (p.stat().st_ino, p.read_bytes()) for p in site.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "output", "providers"]
+
+    # A failure while rendering, after pages were already linked from the previous output.
+    (records_copy / "bravo-boston.yaml").write_bytes((FIXTURE_PROVIDERS / "bravo-boston.yaml").read_bytes())
+    from iop_directory import feed
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated failure")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(feed, "atom_feed", boom)
+        with pytest.raises(RuntimeError):
+            build(records_copy, tmp_path / "output")
+    assert {p: (p.stat().st_ino, p.read_bytes()) for p in site.rglob("*") if p.is_file()} == before
+    build(records_copy, tmp_path / "output")
+    _assert_same_site(site, _full_build(records_copy, tmp_path / "full", monkeypatch, tmp_path))
+
+
+def test_a_changed_template_renders_every_page_again(tmp_path, records_copy, monkeypatch):
+    from iop_directory import incremental
+
+    site = build(records_copy, tmp_path / "output")
+    page = site / "providers" / "bravo-boston" / "index.html"
+    inode = page.stat().st_ino
+    with monkeypatch.context() as patch:
+        patch.setattr(incremental, "_build_key", lambda *args: "another theme")
+        build(records_copy, tmp_path / "output")
+    assert page.stat().st_ino != inode
+    # A page edited by hand in the output is not trusted either.
+    page.write_text("edited", encoding="utf-8")
+    build(records_copy, tmp_path / "output")
+    assert page.read_text(encoding="utf-8") != "edited"

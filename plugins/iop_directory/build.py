@@ -1,6 +1,8 @@
 """Build the site with Pelican into a temporary folder and swap it into place only when it succeeded.
 
 A failed build therefore never leaves a half-written output folder: the previous site stays as it was.
+Pages whose inputs did not change since the previous build into the same output are hard-linked from it
+instead of rendered (incremental.py); the result is byte-identical to a full build.
 """
 
 import logging
@@ -9,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from . import incremental
 from .errors import RecordsInvalid
 
 logger = logging.getLogger(__name__)
@@ -26,6 +29,7 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".%s.building-" % output.name, dir=output.parent))
+    session = incremental.current = incremental.Session(settings_file, output, overrides or {})
     try:
         for edition_overrides, edition_output in _editions(settings_file, overrides or {}, staging):
             settings = read_settings(str(settings_file), override={
@@ -37,10 +41,15 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
                 "LOAD_CONTENT_CACHE": False,
             })
             Pelican(settings).run()
+        session.finish(staging)
+        session.forget()
         _swap_into_place(staging, output)
+        session.save()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        incremental.current = None
     return output
 
 

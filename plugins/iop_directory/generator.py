@@ -22,7 +22,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from . import build_cache, compare_data, search_index, search_shards, views
-from . import feed, open_data, seo, structured_data
+from . import feed, incremental, open_data, seo, structured_data
 from .errors import RecordsInvalid, SettingError
 from .paths import CONTENT_DIR, PROVIDERS_DIR
 from .places import load_places
@@ -145,20 +145,42 @@ class ProviderGenerator(Generator):
 
         written = []
 
-        def page(save_as, template, **extra):
+        session = incremental.current
+        if session is not None:
+            session.new_edition()
+        edition_dir = self.settings.get("IOP_EDITION_PATH", "").strip("/")
+
+        def prepare(save_as, template, extra):
+            """Return (template, extra) to write, or None when the previous build's page was reused."""
             extra.update(structured_data.page_extras(template, save_as, extra, self.site_base, self.labels, self.views))
             written.append((save_as, extra.get("lastmod")))
             # The 404 page is served at any depth, so its links must not be relative to where it was written.
             if save_as == "404.html" and not self.settings.get("SITEURL"):
                 extra["SITEURL"] = self.settings.get("IOP_EDITION_PATH", "")  # /es/404.html links within /es/
-            writer.write_file(save_as, self.get_template(template), self.context,
-                              relative_urls=relative and save_as != "404.html",
-                              page_name=save_as[: -len("index.html")].rstrip("/") or "index",
-                              page_path=seo.url_path(save_as), **extra)
+            extra.update(page_name=save_as[: -len("index.html")].rstrip("/") or "index",
+                         page_path=seo.url_path(save_as))
+            jinja_template = self.get_template(template)
+            if session is not None:
+                options = {"relative_urls": relative and save_as != "404.html"}
+                key = session.page_key(self.env, jinja_template, save_as, self.context, extra, options)
+                relative_path = "%s/%s" % (edition_dir, save_as) if edition_dir else save_as
+                if session.reuse(relative_path, key, Path(self.output_path) / save_as):
+                    return None
+            return jinja_template, extra
+
+        def emit(save_as, prepared):
+            jinja_template, extra = prepared
+            writer.write_file(save_as, jinja_template, self.context,
+                              relative_urls=relative and save_as != "404.html", **extra)
+
+        def page(save_as, template, **extra):
+            prepared = prepare(save_as, template, extra)
+            if prepared is not None:
+                emit(save_as, prepared)
 
         page("index.html", "home")
         page("providers/index.html", "directory")
-        self._provider_pages(page, written)
+        self._provider_pages(prepare, emit)
         page("towns/index.html", "towns")
         for town in self.context["towns"]:
             page("towns/%s/index.html" % town["slug"], "town", town=town)
@@ -173,17 +195,24 @@ class ProviderGenerator(Generator):
         self._write_data(self._seo_and_open_data(written))
         self._write_data(self._search_files())
         self._write_data(compare_data.build_compare_files(self.views))
+        if session is not None:
+            session.new_edition()
 
-    def _provider_pages(self, page, written):
-        """Write one page per provider; for large directories the odd ones in a forked second process (2 cores).
+    def _provider_pages(self, prepare, emit):
+        """Write one page per provider; for large directories half of them in a forked second process (2 cores).
 
-        The sitemap list `written` gets every page in the same order either way (a provider page's lastmod is
-        its last_verified date), so the output is identical; a failure in the child fails the build.
+        Every page is prepared (SEO extras, sitemap entry, incremental reuse) here in order, so the sitemap list
+        is the same either way; only the pages left to render are shared. A failure in the child fails the build.
         """
-        views = self.views
-        if len(views) < PARALLEL_MIN_PROVIDER_PAGES or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-            for view in views:
-                page("providers/%s/index.html" % view["id"], "provider", provider=view)
+        todo = []
+        for view in self.views:
+            save_as = "providers/%s/index.html" % view["id"]
+            prepared = prepare(save_as, "provider", {"provider": view})
+            if prepared is not None:
+                todo.append((save_as, prepared))
+        if len(todo) < PARALLEL_MIN_PROVIDER_PAGES or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+            for save_as, prepared in todo:
+                emit(save_as, prepared)
             return
         sys.stdout.flush()
         sys.stderr.flush()
@@ -191,19 +220,16 @@ class ProviderGenerator(Generator):
         if child == 0:
             code = 1
             try:
-                for view in views[1::2]:
-                    page("providers/%s/index.html" % view["id"], "provider", provider=view)
+                for save_as, prepared in todo[1::2]:
+                    emit(save_as, prepared)
                 code = 0
             except BaseException:  # noqa: BLE001 - reported through the exit status
                 logger.exception("rendering provider pages failed")
             finally:
                 os._exit(code)
         try:
-            for i, view in enumerate(views):
-                if i % 2:
-                    written.append(("providers/%s/index.html" % view["id"], view["last_verified"]))
-                else:
-                    page("providers/%s/index.html" % view["id"], "provider", provider=view)
+            for save_as, prepared in todo[::2]:
+                emit(save_as, prepared)
         finally:
             _, status = os.waitpid(child, 0)
         if status != 0:

@@ -1,0 +1,206 @@
+"""Incremental builds (issue 8): reuse a generated page of the previous output when its inputs are unchanged.
+
+A page's key hashes the "build key" (theme, plugin code, settings file and overrides, package versions), its
+output path, its template, and the value of every variable its template chain reads (found with jinja2.meta:
+the page's own extras such as the provider view, and context values such as SITENAME). When the key equals the
+one recorded for that path by the previous build into the same output, and the previous file is still the very
+file that build wrote (same inode, size and mtime), the page is not rendered: the previous file is hard-linked
+into the staging folder, which is swapped into place as for a full build. Nothing writes to a linked file (each
+path is written once, into an empty staging folder), so the served output is never modified in place.
+
+Any doubt means rendering: a template with a dynamic include, a variable whose value cannot be serialised,
+a missing or foreign manifest. The manifest lives in the build cache (outside the output), one per output folder.
+"""
+
+import datetime
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from . import build_cache
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_FORMAT = 1
+_MISSING = "\0missing"
+
+# The active session of build_site (one build at a time per process); None outside build_site.
+current = None
+
+
+def _json_default(value):
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return ["\0date", value.isoformat()]
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    raise TypeError("not hashable for the page manifest: %r" % type(value))
+
+
+def _build_key(settings_file: Path, overrides: dict) -> str:
+    import jinja2
+    import markupsafe
+    import pelican
+
+    here = Path(__file__).resolve().parent
+    theme = here.parents[1] / "theme"
+    digest = hashlib.sha256(("%d|%s|%s|%s|" % (MANIFEST_FORMAT, pelican.__version__, jinja2.__version__,
+                                               markupsafe.__version__)).encode())
+    digest.update(repr(sorted((k, repr(v)) for k, v in overrides.items())).encode())
+    paths = [Path(settings_file), *sorted(here.glob("*.py"))]
+    paths += sorted(p for p in theme.rglob("*") if p.is_file())
+    for path in paths:
+        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+class Session:
+    """One build_site run: the previous build's manifest, and the one this build records."""
+
+    def __init__(self, settings_file: Path, output: Path, overrides: dict):
+        self.output = Path(output)
+        self.key = _build_key(settings_file, overrides)
+        name = hashlib.sha256(str(self.output).encode()).hexdigest()[:24]
+        self.file = build_cache.cache_dir() / "pages" / ("%s.json" % name)
+        self.previous = self._read()
+        self.entries = {}  # relative path (from the output root) -> page key
+        self.reused = self.rendered = 0
+        self._names = {}
+        self._value_hashes = {}
+
+    def _read(self):
+        try:
+            stored = json.loads(self.file.read_text(encoding="utf-8"))
+            if stored.get("key") == self.key and stored.get("output") == str(self.output):
+                return stored["pages"]
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass
+        return {}
+
+    # -- keys ---------------------------------------------------------------------------------------------------
+
+    def template_names(self, env, template_name):
+        """Return the variables the template chain reads, or None when that cannot be known statically."""
+        if template_name in self._names:
+            return self._names[template_name]
+        from jinja2 import meta
+
+        names, seen, todo = set(), set(), [template_name]
+        try:
+            while todo:
+                name = todo.pop()
+                if name in seen:
+                    continue
+                seen.add(name)
+                source = env.loader.get_source(env, name)[0]
+                tree = env.parse(source)
+                names |= meta.find_undeclared_variables(tree)
+                for referenced in meta.find_referenced_templates(tree):
+                    if referenced is None:
+                        raise LookupError("dynamic template reference in %s" % name)
+                    todo.append(referenced)
+        except Exception as exc:  # noqa: BLE001 - unknown means always render
+            logger.debug("incremental: %s is always rendered (%s)", template_name, exc)
+            names = None
+        result = self._names[template_name] = None if names is None else sorted(names)
+        return result
+
+    def new_edition(self):
+        """Forget the hashed context values (they hold the previous edition's views)."""
+        self._value_hashes = {}
+
+    def _digest(self, value, depth=0):
+        """Return a hash of a JSON-like value; containers near the top are hashed once per edition (by identity),
+        so the provider views listed on many town and payer pages are serialised once, not once per page."""
+        if isinstance(value, str):
+            return "s" + hashlib.sha256(value.encode()).hexdigest() if len(value) > 64 else "s" + value
+        if not isinstance(value, (dict, list, tuple)):
+            return json.dumps(value, sort_keys=True, default=_json_default)
+        memo_key = (id(value), depth)
+        cached = self._value_hashes.get(memo_key)
+        if cached is not None and cached[0] is value:
+            return cached[1]
+        if depth >= 3:
+            text = json.dumps(value, sort_keys=True, default=_json_default, ensure_ascii=False)
+        elif isinstance(value, dict):
+            text = json.dumps({str(k): self._digest(v, depth + 1) for k, v in value.items()}, sort_keys=True)
+        else:
+            text = json.dumps([self._digest(v, depth + 1) for v in value])
+        digest = "h" + hashlib.sha256(text.encode()).hexdigest()
+        if depth in (0, 3):  # context values, and the views inside town and payer groups: shared by many pages
+            self._value_hashes[memo_key] = (value, digest)
+        return digest
+
+    def page_key(self, env, template, save_as, context, extra, write_options):
+        names = self.template_names(env, template.name)
+        if names is None:
+            return None
+        parts = [self.key, save_as, template.name, json.dumps(write_options, sort_keys=True)]
+        try:
+            for name in names:
+                if name in extra:
+                    parts.append(name + "=" + self._digest(extra[name], 1))
+                elif name in context:
+                    parts.append(name + "#" + self._digest(context[name]))
+                else:
+                    parts.append(name + _MISSING)
+        except (TypeError, ValueError):
+            return None
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    # -- reuse --------------------------------------------------------------------------------------------------
+
+    def reuse(self, relative, key, staging_file: Path) -> bool:
+        """Record `key` for `relative`; hard-link the previous file into staging if it is still valid."""
+        if key is None:
+            self.rendered += 1
+            return False
+        self.entries[relative] = key
+        old = self.previous.get(relative)
+        if old is None or old[0] != key:
+            self.rendered += 1
+            return False
+        previous_file = self.output / relative
+        try:
+            st = os.stat(previous_file)
+            if [st.st_ino, st.st_size, st.st_mtime_ns] != old[1:]:
+                self.rendered += 1
+                return False
+            staging_file.parent.mkdir(parents=True, exist_ok=True)
+            os.link(previous_file, staging_file)
+        except OSError:
+            self.rendered += 1
+            return False
+        self.reused += 1
+        return True
+
+    def finish(self, staging: Path):
+        """Stat every recorded page in the finished staging folder (inodes survive the swap's rename)."""
+        pages = {}
+        for relative, key in self.entries.items():
+            try:
+                st = os.stat(staging / relative)
+            except OSError:
+                continue
+            pages[relative] = [key, st.st_ino, st.st_size, st.st_mtime_ns]
+        self.pages = pages
+
+    def forget(self):
+        """Drop the manifest before the output changes, so a crash in between never leaves a wrong one."""
+        try:
+            self.file.unlink()
+        except OSError:
+            pass
+
+    def save(self):
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=self.file.parent, prefix=".pages-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"key": self.key, "output": str(self.output), "pages": self.pages}, handle)
+            os.replace(temp, self.file)
+        except OSError as exc:
+            logger.warning("could not write the page manifest %s: %s", self.file, exc)
+        logger.info("incremental build: %d pages reused, %d rendered", self.reused, self.rendered)
