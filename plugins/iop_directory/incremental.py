@@ -25,6 +25,7 @@ from . import build_cache
 logger = logging.getLogger(__name__)
 
 MANIFEST_FORMAT = 1
+KEEP_MANIFESTS = 16
 _MISSING = "\0missing"
 
 # The active session of build_site (one build at a time per process); None outside build_site.
@@ -194,6 +195,20 @@ class Session:
         except OSError:
             pass
 
+    def _prune(self):
+        """Keep the newest KEEP_MANIFESTS manifests (builds into temporary folders, e.g. the tests', add one each)."""
+        found = []
+        for path in self.file.parent.glob("*.json"):
+            try:
+                found.append((path.stat().st_mtime_ns, path))
+            except OSError:
+                continue
+        for _, path in sorted(found, reverse=True)[KEEP_MANIFESTS:]:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
     def save(self):
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
@@ -201,6 +216,7 @@ class Session:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump({"key": self.key, "output": str(self.output), "pages": self.pages}, handle)
             os.replace(temp, self.file)
+            self._prune()
         except OSError as exc:
             logger.warning("could not write the page manifest %s: %s", self.file, exc)
         logger.info("incremental build: %d pages reused, %d rendered", self.reused, self.rendered)
