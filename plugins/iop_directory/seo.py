@@ -56,13 +56,18 @@ def count_phrase(n, labels) -> str:
     return _("1 program") if n == 1 else _("%(n)s programs") % {"n": n}
 
 
+def _with_options(text, providers, labels) -> str:
+    """Return text followed by the providers' schedule and virtual options, when they have any."""
+    options = options_phrase(providers, labels)
+    return "%s, %s" % (text, options) if options else text
+
+
 def town_description(town, labels) -> str:
     """'Intensive outpatient programs in Worcester, MA — 4 programs, evening and virtual options'."""
     _ = labels._
     text = _("Intensive outpatient programs in %(town)s, MA — %(count)s") % {
         "town": town["name"], "count": count_phrase(len(town["providers"]), labels)}
-    options = options_phrase(town["providers"], labels)
-    return "%s, %s" % (text, options) if options else text
+    return _with_options(text, town["providers"], labels)
 
 
 def payer_description(payer, labels) -> str:
@@ -70,8 +75,7 @@ def payer_description(payer, labels) -> str:
     _ = labels._
     text = _("Massachusetts intensive outpatient programs that accept %(payer)s — %(count)s") % {
         "payer": payer["name"], "count": count_phrase(len(payer["providers"]), labels)}
-    options = options_phrase(payer["providers"], labels)
-    return "%s, %s" % (text, options) if options else text
+    return _with_options(text, payer["providers"], labels)
 
 
 def listing_description(template, views, labels):
