@@ -41,14 +41,12 @@ def _json_default(value):
 
 
 def _build_key(settings_file: Path, overrides: dict) -> str:
-    import jinja2
-    import markupsafe
-    import pelican
+    from importlib.metadata import version
 
     here = Path(__file__).resolve().parent
     theme = here.parents[1] / "theme"
-    digest = hashlib.sha256(("%d|%s|%s|%s|" % (MANIFEST_FORMAT, pelican.__version__, jinja2.__version__,
-                                               markupsafe.__version__)).encode())
+    digest = hashlib.sha256(("%d|%s|%s|%s|" % (MANIFEST_FORMAT, version("pelican"), version("jinja2"),
+                                               version("markupsafe"))).encode())
     digest.update(repr(sorted((k, repr(v)) for k, v in overrides.items())).encode())
     paths = [Path(settings_file), *sorted(here.glob("*.py"))]
     paths += sorted(p for p in theme.rglob("*") if p.is_file())
