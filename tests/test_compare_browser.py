@@ -156,6 +156,15 @@ def test_compare_distance_from_a_place(watched, fixture_server):
     assert page.locator(".compare-table tr[data-row='distance']").count() == 0
 
 
+@pytest.mark.parametrize("near", ["01608-1234", "worcester, ma", "Manchester-by-the-Sea", "Hyannis"])
+def test_compare_understands_near_as_the_search_page_does(watched, fixture_server, near):
+    # One place lookup (theme/js/places.js) serves both pages, so a shared search link's near= works here too.
+    page = watched
+    open_compare(page, fixture_server, "?ids=alpha-worcester,bravo-boston&near=" + near)
+    assert page.locator(".compare-table tr[data-row='distance']").count() == 1
+    assert page.locator(".compare-notices").inner_text().strip() == ""
+
+
 def test_unknown_id_is_named_and_the_rest_compared(watched, fixture_server):
     page = watched
     open_compare(page, fixture_server, "?ids=alpha-worcester,no-such-program,bravo-boston")

@@ -57,30 +57,11 @@
   }
 
   // --- distance -------------------------------------------------------------------------------------------
-  function findPlace(places, text) {
-    var q = text.toLowerCase().replace(/,?\s*(ma|mass|massachusetts)\.?$/, "").trim();
-    if (/^\d{5}$/.test(q)) {
-      var z = places.zips && places.zips[q];
-      return z ? { lat: z[0], lon: z[1], name: q } : null;
-    }
-    var list = places.places || [];
-    for (var i = 0; i < list.length; i++) {
-      if (String(list[i][0]).toLowerCase() === q) { return { lat: list[i][1], lon: list[i][2], name: list[i][0] }; }
-    }
-    return null;
-  }
-  function miles(a, b) {
-    var rad = Math.PI / 180, r = 3958.8;
-    var dLat = (b.lat - a.lat) * rad, dLon = (b.lon - a.lon) * rad;
-    var h = Math.sin(dLat / 2) * Math.sin(dLat / 2) +
-      Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
-    return 2 * r * Math.asin(Math.min(1, Math.sqrt(h)));
-  }
   function nearest(p, origin) {
     var best = null;
     (p.locations || []).forEach(function (loc) {
       if (loc.lat === null || loc.lon === null) { return; }
-      var d = miles(origin, loc);
+      var d = IOPPlaces.haversine(origin.lat, origin.lon, loc.lat, loc.lon);
       if (!best || d < best.miles) { best = { miles: d, approximate: loc.approximate }; }
     });
     return best;
@@ -187,7 +168,7 @@
         value: function (p) { return [p.statewide, (p.locations || []).map(function (l) { return [l.street, l.city, l.zip]; })]; } }
     ];
     if (origin) {
-      out.push({ key: "distance", label: fill(S.distance, { place: origin.name }),
+      out.push({ key: "distance", label: fill(S.distance, { place: origin.label }),
         cell: function (p) { return distanceCell(p, origin); },
         value: function (p) { var b = nearest(p, origin); return b ? Math.round(b.miles) : null; } });
     }
@@ -290,7 +271,7 @@
     }
     var origin = null;
     if (near && loaded[1]) {
-      origin = findPlace(loaded[1], near);
+      origin = IOPPlaces.resolve(IOPPlaces.table(loaded[1]), near).place;
       if (!origin) { notice(fill(S.placeUnknown, { place: near }), "place-unknown"); }
     }
     function show() {

@@ -5,12 +5,11 @@
  * search has a place, and the result-card documents the page asks for. No text reaches the page from here
  * except the documents themselves, which search.js puts into the page with textContent only.
  */
-/* global lunr, importScripts */
+/* global lunr, importScripts, IOPPlaces */
 "use strict";
 
-importScripts("../vendor/lunr/lunr.min.js");
+importScripts("../vendor/lunr/lunr.min.js", "places.js");
 
-var EARTH_RADIUS_MILES = 3958.8;
 var FILTERS = ["insurance", "mode", "schedule", "level", "population", "focus", "modality", "language"];
 var base = null;
 var manifest = null;
@@ -119,19 +118,12 @@ function facetSets(filters) {
   });
 }
 
-function haversine(lat1, lon1, lat2, lon2) {
-  var rad = Math.PI / 180;
-  var p1 = lat1 * rad, p2 = lat2 * rad, dp = (lat2 - lat1) * rad, dl = (lon2 - lon1) * rad;
-  var a = Math.pow(Math.sin(dp / 2), 2) + Math.cos(p1) * Math.cos(p2) * Math.pow(Math.sin(dl / 2), 2);
-  return 2 * EARTH_RADIUS_MILES * Math.asin(Math.sqrt(a));
-}
-
 function nearestAll(origin) {
   return get("geo.json").then(function (geo) {
     var near = new Array(manifest.count), statewide = new Uint8Array(manifest.count);
     undelta(geo.statewide).forEach(function (n) { statewide[n] = 1; });
     geo.points.forEach(function (p) {
-      var miles = haversine(origin.lat, origin.lon, p[0], p[1]);
+      var miles = IOPPlaces.haversine(origin.lat, origin.lon, p[0], p[1]);
       undelta(p[4]).forEach(function (n) {
         if (!statewide[n] && (!near[n] || miles < near[n][0])) { near[n] = [miles, p[2], p[3]]; }
       });

@@ -12,7 +12,6 @@
   if (!form || !stringsEl) { return; }
 
   var FILTERS = ["insurance", "mode", "schedule", "level", "population", "focus", "modality", "language"];
-  var EARTH_RADIUS_MILES = 3958.8;
   var FIRST_CHUNK = 40;
   var CHUNK = 80;
 
@@ -67,68 +66,24 @@
     }
   }
 
-  /* ---- places: mirrors places.PlaceTable.resolve ---- */
+  /* ---- places: theme/js/places.js (shared with the worker and the compare page) ---- */
 
-  function placeKey(name) {
-    var text = String(name).normalize("NFKD").replace(/[^\x00-\x7f]/g, "").toLowerCase();
-    text = text.replace(/\bst\b\.?/g, "saint");
-    return text.replace(/[^a-z0-9]+/g, " ").trim();
-  }
-
-  function editDistance(a, b, limit) {
-    if (Math.abs(a.length - b.length) > limit) { return limit + 1; }
-    var prev = [], cur, i, j;
-    for (j = 0; j <= b.length; j++) { prev[j] = j; }
-    for (i = 1; i <= a.length; i++) {
-      cur = [i];
-      for (j = 1; j <= b.length; j++) {
-        cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      }
-      prev = cur;
-    }
-    return prev[b.length];
-  }
+  var placeKey = IOPPlaces.placeKey;
 
   function resolvePlace(text) {
-    text = (text || "").trim();
-    if (!text) { return {place: null, message: ""}; }
-    if (/^\d{5}(-\d{4})?$/.test(text)) {
-      var zip = data.zips[text.slice(0, 5)];
-      if (zip) { return {place: {lat: zip[0], lon: zip[1], label: text.slice(0, 5) + " (" + zip[2] + ")"}}; }
-      return {place: null, message: fmt("nearUnknown", {place: text})};
-    }
-    var cleaned = text.replace(/,?\s*(ma|mass|massachusetts)\.?$/i, "").trim();
-    var key = placeKey(cleaned);
-    var found = data.placeKeys[key];
-    if (found) { return {place: {lat: found[1], lon: found[2], label: found[0]}}; }
-    var close = [];
-    if (key.length >= 3) {
-      var limit = key.length > 6 ? 2 : 1;
-      data.placeList.forEach(function (p) {
-        var d = editDistance(key, p.key, limit);
-        if (d <= limit) { close.push({d: d, name: p.name}); }
-      });
-      close.sort(function (a, b) { return a.d - b.d || (a.name < b.name ? -1 : 1); });
-    }
-    var message = fmt("nearUnknown", {place: text});
-    if (close.length) {
-      message += " " + fmt("nearSuggest", {places: close.slice(0, 3).map(function (c) { return c.name; })
-        .join(" " + (S.or || "/") + " ")});
+    var found = IOPPlaces.resolve(data, text);
+    if (found.place || !(text || "").trim()) { return {place: found.place, message: ""}; }
+    var message = fmt("nearUnknown", {place: text.trim()});
+    if (found.suggestions.length) {
+      message += " " + fmt("nearSuggest", {places: found.suggestions.join(" " + (S.or || "/") + " ")});
     }
     return {place: null, message: message};
-  }
-
-  function haversine(lat1, lon1, lat2, lon2) {
-    var rad = Math.PI / 180;
-    var p1 = lat1 * rad, p2 = lat2 * rad, dp = (lat2 - lat1) * rad, dl = (lon2 - lon1) * rad;
-    var a = Math.pow(Math.sin(dp / 2), 2) + Math.cos(p1) * Math.cos(p2) * Math.pow(Math.sin(dl / 2), 2);
-    return 2 * EARTH_RADIUS_MILES * Math.asin(Math.sqrt(a));
   }
 
   function nearest(doc, origin) {
     var best = null;
     (doc.locations || []).forEach(function (loc) {
-      var miles = haversine(origin.lat, origin.lon, loc[0], loc[1]);
+      var miles = IOPPlaces.haversine(origin.lat, origin.lon, loc[0], loc[1]);
       if (!best || miles < best.miles) { best = {miles: miles, approx: loc[2] === 1, town: loc[3]}; }
     });
     return best;
@@ -665,19 +620,6 @@
     return new Promise(function (resolve) { setTimeout(resolve, 0); });
   }
 
-  function places(table) {
-    var placeKeys = {}, placeList = [];
-    table.places.forEach(function (p) {
-      var key = placeKey(p[0]);
-      if (!placeKeys[key]) { placeKeys[key] = p; placeList.push({key: key, name: p[0]}); }
-    });
-    Object.keys(table.zips).forEach(function (zip) {
-      var key = placeKey(table.zips[zip][2]);
-      if (!placeKeys[key]) { placeKeys[key] = [table.zips[zip][2], table.zips[zip][0], table.zips[zip][1]]; }
-    });
-    return {placeKeys: placeKeys, placeList: placeList, zips: table.zips};
-  }
-
   function loadWorker() {
     worker = new Worker(new URL(workerUrl, document.baseURI).href);
     worker.onmessage = function (event) {
@@ -689,7 +631,7 @@
     worker.onerror = fail;
     return Promise.all([getJson("places.json"),
                         ask({type: "init", base: new URL("data/", searchUrl).href})]).then(function (parts) {
-      data = places(parts[0]);
+      data = IOPPlaces.table(parts[0]);
       run(false, false);
     });
   }
@@ -707,16 +649,9 @@
         if (typeof lunr === "undefined") { throw new Error("lunr missing"); }
         var index = lunr.Index.load(parts[0]);
         return yieldToBrowser().then(function () {
-          var placeKeys = {}, placeList = [];
-          parts[2].places.forEach(function (p) {
-            var key = placeKey(p[0]);
-            if (!placeKeys[key]) { placeKeys[key] = p; placeList.push({key: key, name: p[0]}); }
-          });
-          Object.keys(parts[2].zips).forEach(function (zip) {
-            var key = placeKey(parts[2].zips[zip][2]);
-            if (!placeKeys[key]) { placeKeys[key] = [parts[2].zips[zip][2], parts[2].zips[zip][0], parts[2].zips[zip][1]]; }
-          });
-          data = {index: index, docs: parts[1].docs, placeKeys: placeKeys, placeList: placeList, zips: parts[2].zips};
+          data = IOPPlaces.table(parts[2]);
+          data.index = index;
+          data.docs = parts[1].docs;
           run(false, false);
         });
       });
