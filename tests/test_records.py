@@ -180,6 +180,9 @@ def test_id_must_match_file_name_and_be_kebab_case(validator, tmp_path):
     _, problems = problems_of(validator, tmp_path, GOOD, name="Test_Program.yaml")
     error = only_error(problems)
     assert "kebab-case" in error.message and "test-program.yaml" in error.hint
+    # The hint names the id `iop new` would give the same name: accents folded, not dropped.
+    _, problems = problems_of(validator, tmp_path, GOOD, name="Café_Program.yaml")
+    assert "rename to cafe-program.yaml" in only_error(problems).hint
 
 
 def test_duplicate_ids_across_folders_are_rejected(validator, tmp_path):

@@ -70,7 +70,8 @@ def _split_levels(values):
 
 
 def cmd_new(args) -> int:
-    from .new_record import kebab, render
+    from .new_record import render
+    from .records import kebab
 
     interactive = sys.stdin.isatty() and not (args.name and args.source)
     if interactive:

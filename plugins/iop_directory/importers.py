@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .new_record import kebab
+from .records import kebab
 from .records import ID_PATTERN, check_url
 from .derive import minutes
 

@@ -18,15 +18,6 @@ PLAIN = re.compile(r"^[a-z0-9][a-z0-9-]*$")  # vocabulary slugs and ids need no 
 WIDTH = 100
 
 
-def kebab(text: str) -> str:
-    """Return the kebab-case id of a provider name ("St. Mary's Center" -> "st-mary-s-center")."""
-    import unicodedata
-
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
-    text = text.replace("&", " and ").replace("'", "")
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-
-
 def scalar(value) -> str:
     """Return `value` as a YAML flow scalar or flow list that reads back as the same value."""
     if value is None:

@@ -8,6 +8,7 @@ import difflib
 import json
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +38,13 @@ PATTERN_HINTS = {
     "end": 'a 24-hour time in quotes, such as "12:30" or "21:00"',
     "id": "kebab-case: lowercase letters, digits and single hyphens, equal to the file name",
 }
+
+
+def kebab(text: str) -> str:
+    """Return the kebab-case id of a provider name ("St. Mary's Center" -> "st-marys-center")."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    text = text.replace("&", " and ").replace("'", "")
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
 @dataclass
@@ -143,7 +151,7 @@ class RecordValidator:
             problems.append(ProviderError(shown, 1, 1, "", "record files end in .yaml", "rename to %s.yaml" % stem))
         if not ID_PATTERN.match(stem):
             problems.append(ProviderError(shown, 1, 1, "id", "file name %r is not a kebab-case id" % stem,
-                                          "rename to %s.yaml" % _kebab(stem)))
+                                          "rename to %s.yaml" % (kebab(stem) or "provider-name")))
         if "id" in data and data["id"] != stem:
             line, col = positions.get(("id",), (1, 1))
             problems.append(ProviderError(shown, line, col, "id", "id %r is not the file name %r" % (data["id"], stem),
@@ -363,10 +371,6 @@ def _dotted(path) -> str:
     for part in path:
         out += "[%d]" % part if isinstance(part, int) else ("." if out else "") + str(part)
     return out
-
-
-def _kebab(text):
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "provider-name"
 
 
 def _date(value):
