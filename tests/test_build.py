@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from conftest import FIXTURE_PROVIDERS, REPO, build
+from iop_directory import shared_work
 
 FIXTURE_IDS = sorted(p.stem for p in FIXTURE_PROVIDERS.glob("*.yaml"))
 
@@ -249,3 +250,69 @@ def test_a_changed_template_renders_every_page_again(tmp_path, records_copy, mon
     page.write_text("edited", encoding="utf-8")
     build(records_copy, tmp_path / "output")
     assert page.read_text(encoding="utf-8") != "edited"
+
+
+# -- two processes (issue 8) ---------------------------------------------------------------------------------------
+
+def test_two_process_build_equals_one_process_build(tmp_path, monkeypatch):
+
+    with monkeypatch.context() as patch:
+        patch.setattr(shared_work, "can_fork", lambda: False)
+        alone = build(FIXTURE_PROVIDERS, tmp_path / "alone")
+    with monkeypatch.context() as patch:  # every page set shared, in chunks of one, so both processes render
+        patch.setattr(shared_work, "MIN_ITEMS", 1)
+        patch.setattr(shared_work, "CHUNK", 1)
+        shared = build(FIXTURE_PROVIDERS, tmp_path / "shared")
+    _assert_same_site(shared, alone)
+
+
+needs_two_cores = pytest.mark.skipif(not shared_work.can_fork(), reason="needs fork and two cores")
+
+
+def _record_pid(folder: Path):
+    import os
+
+    def render(item):
+        (folder / str(item)).write_text(str(os.getpid()), encoding="utf-8")
+    return render
+
+
+@needs_two_cores
+def test_shared_work_renders_every_item_once_on_two_processes(tmp_path, monkeypatch):
+    import os
+
+
+    monkeypatch.setattr(shared_work, "MIN_ITEMS", 1)
+    monkeypatch.setattr(shared_work, "CHUNK", 1)
+    done = []
+    shared_work.run(list(range(200)), _record_pid(tmp_path), lambda: done.append(os.getpid()))
+    assert done == [os.getpid()]  # the own work ran once, here
+    assert sorted(int(p.name) for p in tmp_path.iterdir()) == list(range(200))
+    writers = {p.read_text(encoding="utf-8") for p in tmp_path.iterdir()}
+    assert str(os.getpid()) in writers and len(writers) == 2
+
+
+@needs_two_cores
+def test_shared_work_fails_when_either_process_fails(tmp_path, monkeypatch):
+    import os
+
+
+    monkeypatch.setattr(shared_work, "MIN_ITEMS", 1)
+    parent = os.getpid()
+
+    def fails_in_child(item):
+        if os.getpid() != parent:
+            raise ValueError("simulated failure")
+
+    def own_work_slowly():
+        import time
+        time.sleep(0.5)  # the child takes every item meanwhile
+
+    with pytest.raises(RuntimeError, match="second process"):
+        shared_work.run(list(range(50)), fails_in_child, own_work_slowly)
+
+    def fails_here():
+        raise ValueError("simulated failure")
+
+    with pytest.raises(ValueError, match="simulated"):
+        shared_work.run(list(range(50)), lambda item: None, fails_here)

@@ -18,7 +18,7 @@ from .paths import REPO_ROOT, SCHEMA_PATH, VOCABULARY_DIR
 
 logger = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 PARALLEL_MIN_FILES = 400
 _CODE = ("records.py", "yaml_loader.py", "derive.py", "errors.py", "places.py", "vocab.py", "build_cache.py")
 
@@ -28,7 +28,10 @@ def cache_dir() -> Path:
 
 
 def _context_key(today) -> str:
-    digest = hashlib.sha256(("%d|%s" % (CACHE_FORMAT, today.isoformat())).encode())
+    from importlib.metadata import version
+
+    # zipcodes supplies the place table that coordinates and ZIP checks come from
+    digest = hashlib.sha256(("%d|%s|%s" % (CACHE_FORMAT, today.isoformat(), version("zipcodes"))).encode())
     here = Path(__file__).resolve().parent
     for path in [SCHEMA_PATH, *sorted(Path(VOCABULARY_DIR).iterdir()), *(here / name for name in _CODE)]:
         if path.is_file():
@@ -59,6 +62,7 @@ class CachedLoader:
         self.entries = self._read()
         self.used = {}
         self.misses = 0
+        self._keys = {}  # path -> entry key, so prefetch and load read and hash each file once
 
     def _read(self):
         try:
@@ -72,6 +76,16 @@ class CachedLoader:
     def _entry_key(raw, shown):
         return hashlib.sha256(shown.encode() + b"\0" + raw).hexdigest()
 
+    def _finish(self, key, result):
+        """Store a fresh result: without field positions (they only serve the messages already in `problems`,
+        and are most of a record's size), and with the key that identifies what its display data derives from."""
+        record = result[0]
+        if record is not None:
+            record.positions = {}
+            record.content_key = hashlib.sha256((self.key + key).encode()).hexdigest()
+        self.entries[key] = result
+        return result
+
     def prefetch(self, items):
         """Validate every uncached (path, shown) pair, on two processes when there are many."""
         global _worker_validator
@@ -81,7 +95,7 @@ class CachedLoader:
                 raw = Path(path).read_bytes()
             except OSError:
                 continue  # load() reports it
-            key = self._entry_key(raw, shown)
+            key = self._keys[path] = self._entry_key(raw, shown)
             if key not in self.entries:
                 todo.append((key, path, shown))
         self.misses = len(todo)
@@ -99,17 +113,19 @@ class CachedLoader:
         finally:
             _worker_validator = None
         for (key, _, _), result in zip(todo, results):
-            self.entries[key] = result
+            self._finish(key, result)
 
     def load(self, path, shown):
-        try:
-            raw = Path(path).read_bytes()
-        except OSError:
-            return self.validator.load(path, shown)
-        key = self._entry_key(raw, shown)
+        key = self._keys.get(path)
+        if key is None:
+            try:
+                raw = Path(path).read_bytes()
+            except OSError:
+                return self.validator.load(path, shown)
+            key = self._entry_key(raw, shown)
         result = self.entries.get(key)
         if result is None:
-            result = self.entries[key] = self.validator.load(path, shown)
+            result = self._finish(key, self.validator.load(path, shown))
         self.used[key] = result
         return result
 

@@ -11,8 +11,6 @@ import gettext
 import io
 import json
 import logging
-import os
-import sys
 from pathlib import Path
 
 import yaml
@@ -22,7 +20,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from . import build_cache, compare_data, search_index, search_shards, views
-from . import feed, incremental, open_data, seo, structured_data
+from . import feed, incremental, open_data, seo, shared_work, structured_data
 from .errors import RecordsInvalid, SettingError
 from .paths import CONTENT_DIR, PROVIDERS_DIR
 from .places import load_places
@@ -30,8 +28,6 @@ from .records import RecordValidator
 from .vocab import load_vocabularies
 
 logger = logging.getLogger(__name__)
-
-PARALLEL_MIN_PROVIDER_PAGES = 500
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
 
@@ -82,14 +78,24 @@ class ProviderGenerator(Generator):
         self.records = []
         self.views = []
 
-    def generate_context(self):
+    def _load_records(self):
+        """Return (records, problems); the language editions of one build_site share one reading."""
+        session = incremental.current
+        shared_key = (str(self.providers_path.resolve()), self.today)
+        if session is not None and shared_key in session.shared:
+            return session.shared[shared_key]
         validator = RecordValidator(self.vocab, self.places, today=self.today)
         loader = build_cache.CachedLoader(validator, self.today)
         records, problems = validator.load_many([self.providers_path], root=self.providers_path.parent, loader=loader)
         loader.save()
-        del loader
         for record in records:
             record.positions = {}  # line numbers only serve validation messages; ~15 KB a record at 20,000 records
+        if session is not None:
+            session.shared = {shared_key: (records, problems)}
+        return records, problems
+
+    def generate_context(self):
+        records, problems = self._load_records()
         gc.collect()  # the previous edition's generators and views, held in reference cycles
         errors = [p for p in problems if p.is_error]
         for warning in problems:
@@ -101,8 +107,14 @@ class ProviderGenerator(Generator):
         labels = views.Labels(translations_for(self.lang).gettext, self.lang)
         self.labels, self.site_base = labels, seo.site_base(self.settings)
         self.context["CANONICAL_SITEURL"] = self.site_base if self.settings.get("SITEURL") else ""
-        self.views = sorted((views.provider_view(r, self.vocab, self.places, labels, self.today) for r in records),
-                            key=lambda v: (v["name"].lower(), v["id"]))
+        pairs = [(r, views.provider_view(r, self.vocab, self.places, labels, self.today)) for r in records]
+        if incremental.current is not None:
+            incremental.current.new_edition()
+            for record, view in pairs:
+                if record.content_key:  # a view is a function of its record, the vocabularies and the language
+                    incremental.current.known_digest(view, record.content_key + "|" + self.lang)
+        self.views = sorted((view for _, view in pairs), key=lambda v: (v["name"].lower(), v["id"]))
+        del pairs
         with open(CONTENT_DIR / "levels-of-care.yaml", encoding="utf-8") as handle:
             levels_of_care = yaml.safe_load(handle)
         self.context.update({
@@ -146,8 +158,6 @@ class ProviderGenerator(Generator):
         written = []
 
         session = incremental.current
-        if session is not None:
-            session.new_edition()
         edition_dir = self.settings.get("IOP_EDITION_PATH", "").strip("/")
 
         def prepare(save_as, template, extra):
@@ -168,19 +178,27 @@ class ProviderGenerator(Generator):
                     return None
             return jinja_template, extra
 
-        def emit(save_as, prepared):
-            jinja_template, extra = prepared
-            writer.write_file(save_as, jinja_template, self.context,
-                              relative_urls=relative and save_as != "404.html", **extra)
+        pages = []  # (save_as, (template, extra)) left to render, in the order they were prepared
 
         def page(save_as, template, **extra):
             prepared = prepare(save_as, template, extra)
             if prepared is not None:
-                emit(save_as, prepared)
+                pages.append((save_as, prepared))
+
+        def render(item):
+            save_as, (jinja_template, extra) = item
+            writer.write_file(save_as, jinja_template, self.context,
+                              relative_urls=relative and save_as != "404.html", **extra)
+
+        def data_files():  # needs every page prepared: the sitemap lists them
+            self._write_data(self._seo_and_open_data(written))
+            self._write_data(self._search_files())
+            self._write_data(compare_data.build_compare_files(self.views))
 
         page("index.html", "home")
         page("providers/index.html", "directory")
-        self._provider_pages(prepare, emit)
+        for view in self.views:
+            page("providers/%s/index.html" % view["id"], "provider", provider=view)
         page("towns/index.html", "towns")
         for town in self.context["towns"]:
             page("towns/%s/index.html" % town["slug"], "town", town=town)
@@ -192,48 +210,9 @@ class ProviderGenerator(Generator):
         page("compare/index.html", "compare")
         page("404.html", "404")
         page("data/index.html", "data", open_data_tables=open_data.HSDS_TABLES, csv_columns=open_data.CSV_COLUMNS)
-        self._write_data(self._seo_and_open_data(written))
-        self._write_data(self._search_files())
-        self._write_data(compare_data.build_compare_files(self.views))
+        shared_work.run(pages, render, data_files)
         if session is not None:
             session.new_edition()
-
-    def _provider_pages(self, prepare, emit):
-        """Write one page per provider; for large directories half of them in a forked second process (2 cores).
-
-        Every page is prepared (SEO extras, sitemap entry, incremental reuse) here in order, so the sitemap list
-        is the same either way; only the pages left to render are shared. A failure in the child fails the build.
-        """
-        todo = []
-        for view in self.views:
-            save_as = "providers/%s/index.html" % view["id"]
-            prepared = prepare(save_as, "provider", {"provider": view})
-            if prepared is not None:
-                todo.append((save_as, prepared))
-        if len(todo) < PARALLEL_MIN_PROVIDER_PAGES or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-            for save_as, prepared in todo:
-                emit(save_as, prepared)
-            return
-        sys.stdout.flush()
-        sys.stderr.flush()
-        child = os.fork()
-        if child == 0:
-            code = 1
-            try:
-                for save_as, prepared in todo[1::2]:
-                    emit(save_as, prepared)
-                code = 0
-            except BaseException:  # noqa: BLE001 - reported through the exit status
-                logger.exception("rendering provider pages failed")
-            finally:
-                os._exit(code)
-        try:
-            for save_as, prepared in todo[::2]:
-                emit(save_as, prepared)
-        finally:
-            _, status = os.waitpid(child, 0)
-        if status != 0:
-            raise RuntimeError("rendering provider pages failed in the second process")
 
     def sharded_search(self):
         """Whether the search data is split into files loaded on demand (issue 8; large directories only)."""
@@ -306,7 +285,7 @@ def install_translations(generator):
         env.add_extension("jinja2.ext.i18n")
     translations = translations_for(generator.settings.get("DEFAULT_LANG", "en"))
     env.install_gettext_translations(translations, newstyle=True)
-    env.globals["gettext"] = _fast_gettext(translations)
+    env.globals["gettext"] = env.globals["_"] = _fast_gettext(translations)  # "_" skips jinja2.ext's alias hop
     env.filters.setdefault("tojson_safe", json_dumps)
 
 

@@ -68,6 +68,8 @@ class Session:
         self.reused = self.rendered = 0
         self._names = {}
         self._value_hashes = {}
+        self._known = {}  # id(value) -> (value, digest) for values whose digest is known without reading them
+        self.shared = {}  # what the language editions of this build share (the records read once)
 
     def _read(self):
         try:
@@ -109,6 +111,12 @@ class Session:
     def new_edition(self):
         """Forget the hashed context values (they hold the previous edition's views)."""
         self._value_hashes = {}
+        self._known = {}
+
+    def known_digest(self, value, identity: str):
+        """Declare that `value` is determined by `identity` (a provider view by its record's content key and the
+        language), so hashing it, on its own page or in the lists of town and payer pages, costs nothing."""
+        self._known[id(value)] = (value, "k" + hashlib.sha256(identity.encode()).hexdigest())
 
     def _digest(self, value, depth=0):
         """Return a hash of a JSON-like value; containers near the top are hashed once per edition (by identity),
@@ -117,6 +125,9 @@ class Session:
             return "s" + hashlib.sha256(value.encode()).hexdigest() if len(value) > 64 else "s" + value
         if not isinstance(value, (dict, list, tuple)):
             return json.dumps(value, sort_keys=True, default=_json_default)
+        known = self._known.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
         memo_key = (id(value), depth)
         cached = self._value_hashes.get(memo_key)
         if cached is not None and cached[0] is value:

@@ -55,6 +55,9 @@ class ProviderRecord:
     path: Path
     data: dict
     positions: dict
+    # Set by the build cache: a hash of the file and of everything validation depends on, so pages can be keyed
+    # by it instead of by their whole display data (incremental.py). Empty when unknown.
+    content_key: str = ""
 
     def line_of(self, *field_path) -> int:
         return self.positions.get(tuple(field_path), (1, 1))[0]

@@ -4,6 +4,7 @@ lunr.js (vendored from npm) loads the serialised index; the document store holds
 the filters need, keyed by the same names as the search URL parameters.
 """
 
+import functools
 import logging
 import unicodedata
 
@@ -42,9 +43,13 @@ def _memoise_stemmer():
 _memoise_stemmer()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _fold(text):
     """Return text without accents ("depressão" -> "depressao"); search.js folds query words the same way."""
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+_NAMES = {}  # (id(vocabulary), slugs) -> (vocabulary, text)
 
 
 def _names(slugs, vocabulary):
@@ -53,6 +58,10 @@ def _names(slugs, vocabulary):
     Includes the Spanish and Portuguese names and aliases (name_es, aliases_pt, ...: issue 9), and accented
     words once more without accents.
     """
+    key = (id(vocabulary), tuple(slugs or ()))
+    found = _NAMES.get(key)
+    if found is not None and found[0] is vocabulary:
+        return found[1]
     words = []
     for slug in slugs or ():
         term = vocabulary[slug]
@@ -61,7 +70,10 @@ def _names(slugs, vocabulary):
         words.extend(a for k, v in sorted(term.extra.items()) if k.startswith("aliases_") for a in v or ())
     text = " ".join(words)
     folded = _fold(text)
-    return text if folded == text else "%s %s" % (text, folded)
+    result = text if folded == text else "%s %s" % (text, folded)
+    if len(_NAMES) < 1 << 16:  # the same few combinations recur on thousands of records
+        _NAMES[key] = (vocabulary, result)
+    return result
 
 
 def _schedule_words(record, vocab: Vocabularies):

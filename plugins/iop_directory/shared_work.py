@@ -1,0 +1,68 @@
+"""Use both cores of a build machine (issue 8): pages rendered by two processes that take turns from one queue.
+
+A forked child starts rendering pages at once; this process first does the work only it can do (the data files,
+which need everything) and then renders pages too. Each takes the next chunk of pages from a counter in shared
+memory, so both finish at about the same time whatever the mix of pages. Every page is written by exactly one
+process and each page's bytes do not depend on which one, so the output is the same as a one-process build.
+A failure in either process fails the build (the child's through its exit status).
+"""
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+
+logger = logging.getLogger(__name__)
+
+MIN_ITEMS = 500  # below this a fork costs more than it saves
+CHUNK = 8
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def run(items, render, own_work=None):
+    """Call render(item) for every item, on two processes when there are many; call own_work() here, once."""
+    if len(items) < MIN_ITEMS or not can_fork():
+        if own_work is not None:
+            own_work()
+        for item in items:
+            render(item)
+        return
+    counter = multiprocessing.get_context("fork").Value("q", 0)
+
+    def drain():
+        while True:
+            with counter.get_lock():
+                start = counter.value
+                counter.value = start + CHUNK
+            if start >= len(items):
+                return
+            for item in items[start:start + CHUNK]:
+                render(item)
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child == 0:
+        code = 1
+        try:
+            drain()
+            code = 0
+        except BaseException:  # noqa: BLE001 - reported through the exit status
+            logger.exception("rendering pages failed in the second process")
+        finally:
+            os._exit(code)
+    try:
+        if own_work is not None:
+            own_work()
+        drain()
+    except BaseException:
+        os.kill(child, signal.SIGTERM)
+        os.waitpid(child, 0)
+        raise
+    _, status = os.waitpid(child, 0)
+    if status != 0:
+        raise RuntimeError("rendering pages failed in the second process")
