@@ -142,3 +142,28 @@ def test_404_is_noindex_and_its_links_work_from_any_depth(published, fixture_sit
                 target = href[len(BASE):] if href.startswith(BASE) else href
                 path = site / target.lstrip("/")
                 assert path.exists() or (path / "index.html").exists(), href
+
+
+def test_a_sitemap_over_the_protocol_limit_becomes_an_index_of_parts(monkeypatch):
+    """sitemaps.org allows 50,000 URLs a file; a national directory in three editions passes that (issue 8)."""
+    from iop_directory import seo
+
+    monkeypatch.setattr(seo, "MAX_SITEMAP_URLS", 4)
+    editions = [("en", BASE), ("es", BASE + "/es")]
+    entries = [(BASE + "/providers/p%d/" % i, "2026-11-0%d" % (1 + i)) for i in range(5)]
+    files = seo.sitemap_files(entries, editions, BASE)
+    assert sorted(files) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
+    index = ET.fromstring(files["sitemap.xml"])
+    assert index.tag == "{%s}sitemapindex" % NS["sm"]
+    assert [s.findtext("sm:loc", namespaces=NS) for s in index.findall("sm:sitemap", NS)] == [
+        BASE + "/sitemap-%d.xml" % n for n in (1, 2, 3)]
+    listed = []
+    for n in (1, 2, 3):
+        part = ET.fromstring(files["sitemap-%d.xml" % n])
+        urls = part.findall("sm:url", NS)
+        assert 1 <= len(urls) <= 4
+        listed += [u.findtext("sm:loc", namespaces=NS) for u in urls]
+    assert sorted(listed) == sorted([loc for loc, _ in entries] + [BASE + "/es" + loc[len(BASE):] for loc, _ in entries])
+
+    monkeypatch.setattr(seo, "MAX_SITEMAP_URLS", 10)  # at the limit: one plain sitemap, as for Massachusetts
+    assert sorted(seo.sitemap_files(entries, editions, BASE)) == ["sitemap.xml"]

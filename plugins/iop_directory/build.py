@@ -5,14 +5,18 @@ Pages whose inputs did not change since the previous build into the same output 
 instead of rendered (incremental.py); the result is byte-identical to a full build.
 """
 
+import gc
 import logging
 import os
+import pickle
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
-from . import incremental
+from . import incremental, search_shards, shared_work
 from .errors import RecordsInvalid
+from .generator import shared_records
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +35,11 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     staging = Path(tempfile.mkdtemp(prefix=".%s.building-" % output.name, dir=output.parent))
     session = incremental.current = incremental.Session(settings_file, output, overrides or {})
     try:
-        for edition_overrides, edition_output in _editions(settings_file, overrides or {}, staging):
+        editions = list(_editions(settings_file, overrides or {}, staging))
+        # Read and validate once, before anything is rendered; every edition uses these records.
+        shared_records(read_settings(str(settings_file), override=dict(overrides or {})))
+        gc.freeze()  # the records are kept, unchanged, by the edition processes forked from here: keep them shared
+        for edition_overrides, edition_output in editions:
             settings = read_settings(str(settings_file), override={
                 **(overrides or {}),
                 **edition_overrides,
@@ -40,7 +48,7 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
                 "CACHE_CONTENT": False,
                 "LOAD_CONTENT_CACHE": False,
             })
-            Pelican(settings).run()
+            _build_edition(lambda: Pelican(settings).run(), session)
         session.finish(staging)
         session.forget()
         _swap_into_place(staging, output)
@@ -50,7 +58,58 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
         raise
     finally:
         incremental.current = None
+        gc.unfreeze()
     return output
+
+
+def _build_edition(run, session):
+    """Run one edition's Pelican build in a forked process, so its memory is returned when it ends (issue 8).
+
+    Each edition's views, pages and data files are its own; only the records (read before) are shared. Peak
+    memory is then the records plus one edition, not three editions' leftovers. What later editions and the
+    page manifest need comes back through a pipe: the pages this edition recorded, the search postings it
+    computed (the same for every edition). An error in the edition is raised again here.
+    """
+    if not shared_work.can_fork():
+        run()
+        return
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child == 0:
+        os.close(read_end)
+        try:
+            run()
+            payload = ("ok", session.edition_state(), search_shards.shared_state())
+        except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+            try:
+                payload = ("error", pickle.dumps(exc), "%s: %s" % (type(exc).__name__, exc))
+            except Exception:  # noqa: BLE001 - an exception that cannot be pickled: its text will do
+                payload = ("error", None, "%s: %s" % (type(exc).__name__, exc))
+        try:
+            with os.fdopen(write_end, "wb") as pipe:
+                pickle.dump(payload, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            payload = pickle.load(pipe)
+    except (EOFError, pickle.UnpicklingError):
+        payload = ("error", None, "the edition's build process ended without a result")
+    finally:
+        os.waitpid(child, 0)
+    if payload[0] == "ok":
+        session.set_edition_state(payload[1])
+        search_shards.set_shared_state(payload[2])
+        return
+    _, pickled, text = payload
+    try:
+        error = pickle.loads(pickled) if pickled else None
+    except Exception:  # noqa: BLE001
+        error = None
+    raise error if isinstance(error, BaseException) else RuntimeError(text)
 
 
 def _editions(settings_file: Path, overrides: dict, staging: Path):

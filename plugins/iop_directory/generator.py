@@ -9,7 +9,6 @@ import functools
 import gc
 import gettext
 import io
-import json
 import logging
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from pelican.generators import Generator
 from . import build_cache, compare_data, search_index, search_shards, views
 from . import feed, incremental, open_data, seo, shared_work, structured_data
 from .errors import RecordsInvalid, SettingError
+from .jsontext import json_dumps
 from .paths import CONTENT_DIR, PROVIDERS_DIR
 from .places import load_places
 from .records import RecordValidator
@@ -54,11 +54,45 @@ def translations_for(lang):
     return gettext.GNUTranslations(buffer)
 
 
-def json_dumps(data) -> str:
-    """Serialise data deterministically and safe to embed in HTML (no raw <, >, & or line separators)."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+def providers_path(settings) -> Path:
+    providers = settings.get("PROVIDERS_PATH") or str(PROVIDERS_DIR)
+    if not Path(providers).is_dir():
+        raise SettingError("iop_directory: PROVIDERS_PATH %r does not exist" % providers)
+    return Path(providers)
+
+
+def build_date(settings) -> datetime.date:
+    today = settings.get("IOP_TODAY")
+    return datetime.date.fromisoformat(today) if today else datetime.date.today()
+
+
+def shared_records(settings):
+    """Return the valid provider records `settings` names; raise RecordsInvalid listing every error.
+
+    Within build_site the records are read once and shared by the language editions (build.py reads them before
+    the first edition, so warnings are printed once and an invalid record stops the build before any rendering).
+    """
+    folder, today = providers_path(settings), build_date(settings)
+    session = incremental.current
+    shared_key = (str(folder.resolve()), today)
+    if session is not None and shared_key in session.shared:
+        return session.shared[shared_key]
+    validator = RecordValidator(load_vocabularies(), load_places(), today=today)
+    loader = build_cache.CachedLoader(validator, today)
+    records, problems = validator.load_many([folder], root=folder.parent, loader=loader)
+    loader.save()
+    del loader
+    for problem in problems:
+        if not problem.is_error:
+            logger.warning("%s", problem.format())
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise RecordsInvalid(errors)
+    for record in records:
+        record.positions = {}  # line numbers only serve validation messages; ~15 KB a record at 20,000 records
+    if session is not None:
+        session.shared = {shared_key: records}
+    return records
 
 
 class ProviderGenerator(Generator):
@@ -66,44 +100,17 @@ class ProviderGenerator(Generator):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        providers = self.settings.get("PROVIDERS_PATH") or str(PROVIDERS_DIR)
-        self.providers_path = Path(providers)
-        if not self.providers_path.is_dir():
-            raise SettingError("iop_directory: PROVIDERS_PATH %r does not exist" % providers)
+        self.providers_path = providers_path(self.settings)
         self.lang = self.settings.get("DEFAULT_LANG", "en")
-        today = self.settings.get("IOP_TODAY")
-        self.today = datetime.date.fromisoformat(today) if today else datetime.date.today()
+        self.today = build_date(self.settings)
         self.vocab = load_vocabularies()
         self.places = load_places()
         self.records = []
         self.views = []
 
-    def _load_records(self):
-        """Return (records, problems); the language editions of one build_site share one reading."""
-        session = incremental.current
-        shared_key = (str(self.providers_path.resolve()), self.today)
-        if session is not None and shared_key in session.shared:
-            return session.shared[shared_key]
-        validator = RecordValidator(self.vocab, self.places, today=self.today)
-        loader = build_cache.CachedLoader(validator, self.today)
-        records, problems = validator.load_many([self.providers_path], root=self.providers_path.parent, loader=loader)
-        loader.save()
-        for record in records:
-            record.positions = {}  # line numbers only serve validation messages; ~15 KB a record at 20,000 records
-        if session is not None:
-            session.shared = {shared_key: (records, problems)}
-        return records, problems
-
     def generate_context(self):
-        records, problems = self._load_records()
+        self.records = records = shared_records(self.settings)
         gc.collect()  # the previous edition's generators and views, held in reference cycles
-        errors = [p for p in problems if p.is_error]
-        for warning in problems:
-            if not warning.is_error:
-                logger.warning("%s", warning.format())
-        if errors:
-            raise RecordsInvalid(errors)
-        self.records = records
         labels = views.Labels(translations_for(self.lang).gettext, self.lang)
         self.labels, self.site_base = labels, seo.site_base(self.settings)
         self.context["CANONICAL_SITEURL"] = self.site_base if self.settings.get("SITEURL") else ""
@@ -225,17 +232,17 @@ class ProviderGenerator(Generator):
         return search_index.build_search_files(self.records, self.views, self.vocab, self.places)
 
     def _seo_and_open_data(self, written):
-        """Return sitemap.xml, robots.txt, the Atom feed and the /data/ files (issue 6)."""
-        entries = [(seo.absolute(self.site_base, seo.url_path(s)), lastmod) for s, lastmod in written if s != "404.html"]
-        entries += [(seo.absolute(self.site_base, p.url), None) for p in self.context.get("pages", ())]
-        files = open_data.open_data_files(self.records, self.views, self.vocab, self.places, self.site_base, self.lang)
-        files.update({"sitemap.xml": seo.sitemap_xml(entries, self._edition_bases()),
-                      "robots.txt": seo.robots_txt(self.site_base),
-                      feed.FEED_PATH: feed.atom_feed(self.views, self.site_base, self.settings["SITENAME"], self.labels,
-                                                     self.lang)})
-        if self.settings.get("IOP_EDITION_PATH"):  # the root sitemap lists every edition's pages (issue 9)
-            del files["sitemap.xml"], files["robots.txt"]
-        return files
+        """Yield (path, data) for sitemap.xml, robots.txt, the Atom feed and the /data/ files (issue 6)."""
+        yield from open_data.open_data_files(self.records, self.views, self.vocab, self.places, self.site_base,
+                                             self.lang)
+        yield feed.FEED_PATH, feed.atom_feed(self.views, self.site_base, self.settings["SITENAME"], self.labels,
+                                             self.lang)
+        if not self.settings.get("IOP_EDITION_PATH"):  # the root sitemap lists every edition's pages (issue 9)
+            entries = [(seo.absolute(self.site_base, seo.url_path(s)), lastmod)
+                       for s, lastmod in written if s != "404.html"]
+            entries += [(seo.absolute(self.site_base, p.url), None) for p in self.context.get("pages", ())]
+            yield from seo.sitemap_files(entries, self._edition_bases(), self.site_base).items()
+            yield "robots.txt", seo.robots_txt(self.site_base)
 
     def _edition_bases(self):
         """Return [(lang, absolute base URL)] of the language editions, the site root's first."""
@@ -245,11 +252,13 @@ class ProviderGenerator(Generator):
         return [(lang, root if i == 0 else "%s/%s" % (root, lang)) for i, lang in enumerate(editions)]
 
     def _write_data(self, files):
-        for relative_path, data in sorted(files.items()):
+        """Write {path: data} or (path, data) pairs; data that is not text is written as JSON."""
+        for relative_path, data in (sorted(files.items()) if isinstance(files, dict) else files):
             path = Path(self.output_path) / relative_path
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(data if isinstance(data, str) else json_dumps(data), encoding="utf-8")
             logger.info('Writing "%s"', path)
+            del data  # not held while the next file is made
 
 
 def _fast_gettext(translations):

@@ -186,6 +186,13 @@ class Session:
         self.reused += 1
         return True
 
+    def edition_state(self):
+        """What a forked edition build recorded (build._build_edition sends it back to the parent)."""
+        return self.entries, self.reused, self.rendered
+
+    def set_edition_state(self, state):
+        self.entries, self.reused, self.rendered = state
+
     def finish(self, staging: Path):
         """Stat every recorded page in the finished staging folder (inodes survive the swap's rename)."""
         pages = {}

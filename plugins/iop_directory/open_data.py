@@ -277,20 +277,18 @@ def hsds_tables(records, views, vocab, base):
 
 
 def open_data_files(records, views, vocab, places, base, lang="en"):
-    """Return {output path: data} for everything under /data/."""
-    files = {
-        "data/providers.json": providers_json(records, views, places, base, lang),
-        "data/providers.csv": providers_csv(records, views, base),
-        "data/schema.json": load_schema(),
-    }
+    """Yield (output path, data) for everything under /data/, one file at a time, so that at national scale
+    only one file's data is held at once."""
+    yield "data/schema.json", load_schema()
+    yield "data/providers.json", providers_json(records, views, places, base, lang)
+    yield "data/providers.csv", providers_csv(records, views, base)
     tables = hsds_tables(records, views, vocab, base)
-    for name in HSDS_TABLES:
-        files["data/hsds/%s.json" % name] = tables[name]
-    files["data/hsds/index.json"] = {
+    yield "data/hsds/index.json", {
         "hsds_version": HSDS_VERSION, "license": LICENSE,
         "tables": {name: {"path": "%s.json" % name, "count": len(tables[name])} for name in HSDS_TABLES},
     }
-    return files
+    for name in HSDS_TABLES:
+        yield "data/hsds/%s.json" % name, tables.pop(name)
 
 
 __all__ = ["open_data_files", "providers_json", "providers_csv", "hsds_tables", "csv_cell", "CSV_COLUMNS",

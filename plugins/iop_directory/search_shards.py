@@ -20,6 +20,7 @@ import hashlib
 import json
 import math
 import re
+from array import array
 from collections import defaultdict
 
 from lunr import stemmer as lunr_stemmer
@@ -28,6 +29,7 @@ from lunr.tokenizer import SEPARATOR_CHARS
 from lunr.trimmer import full_re as TRIM
 
 from . import search_index
+from .jsontext import json_dumps
 
 DEFAULT_THRESHOLD = 500
 DOCS_PER_FILE = 1
@@ -57,6 +59,16 @@ def _tokens(text):
     return [t for t in (_term(w) for w in _SPLIT.split(str(text or "").lower()) if w) if t]
 
 
+def shared_state():
+    """The term files computed so far (the same for every edition), to hand to the next edition's process."""
+    return dict(_POSTINGS)
+
+
+def set_shared_state(state):
+    _POSTINGS.clear()
+    _POSTINGS.update(state)
+
+
 def term_key(term: str) -> str:
     """The term file a term lives in: its first two characters as hex code points (safe in any file name)."""
     return "".join("%04x" % ord(c) for c in term[:2])
@@ -71,23 +83,43 @@ def _delta(numbers):
 
 
 def build_sharded_search_files(records, views, vocab, places):
-    """Return {output path: data} for the sharded search (see the module docstring)."""
+    """Yield (output path, data) for the sharded search (see the module docstring), one file at a time."""
     view_by_id = {v["id"]: v for v in views}
     ordered = [r for r in sorted(records, key=lambda r: (view_by_id[r.id]["name"].lower(), r.id))]
-    files = {"search/data/places.json": search_index.places_data(places)}
-    stored = [search_index.store_document(r, view_by_id[r.id], vocab) for r in ordered]
-    for n, doc in enumerate(stored):
-        files["search/data/docs/%d.json" % (n // DOCS_PER_FILE)] = files.get(
-            "search/data/docs/%d.json" % (n // DOCS_PER_FILE), [])
-        files["search/data/docs/%d.json" % (n // DOCS_PER_FILE)].append(doc)
+    yield "search/data/places.json", search_index.places_data(places)
+
+    # Result cards, and the map points and statewide docs of geo.json collected on the way.
+    points = defaultdict(list)
+    statewide = []
+    chunk = []
+    for n, record in enumerate(ordered):
+        doc = search_index.store_document(record, view_by_id[record.id], vocab)
+        if doc["statewide"]:
+            statewide.append(n)
+        for lat, lon, approx, town in doc["locations"]:
+            points[(lat, lon, approx, town)].append(n)
+        chunk.append(doc)
+        if len(chunk) == DOCS_PER_FILE or n == len(ordered) - 1:
+            yield "search/data/docs/%d.json" % (n // DOCS_PER_FILE), chunk
+            chunk = []
+    yield "search/data/geo.json", {
+        "points": [[lat, lon, approx, town, _delta(sorted(set(numbers)))]
+                   for (lat, lon, approx, town), numbers in sorted(points.items())],
+        "statewide": _delta(statewide),
+    }
+    del points, statewide
 
     # Text: BM25 over lunr's fields and boosts, precomputed per (term, doc); the same for every edition.
     documents = [search_index.index_document(r, view_by_id[r.id], vocab) for r in ordered]
-    fingerprint = hashlib.sha256(json.dumps(documents, sort_keys=True).encode()).hexdigest()
+    digest = hashlib.sha256()
+    for document in documents:
+        digest.update(json.dumps(document, sort_keys=True).encode() + b"\n")
+    fingerprint = digest.hexdigest()
     if fingerprint not in _POSTINGS:
         _POSTINGS.clear()
         _POSTINGS[fingerprint] = _term_files(documents)
-    files.update(_POSTINGS[fingerprint])
+    del documents
+    yield from _POSTINGS[fingerprint].items()
     shard_keys = sorted(path.split("/")[-1][:-5] for path in _POSTINGS[fingerprint])
 
     # Filters: the sorted doc numbers of each value.
@@ -102,58 +134,57 @@ def build_sharded_search_files(records, views, vocab, places):
         facets[param] = {}
         for value, numbers in sorted(facet_docs[param].items()):
             facets[param][value] = len(numbers)
-            files["search/data/facets/%s/%s.json" % (param, value)] = _delta(numbers)
+            yield "search/data/facets/%s/%s.json" % (param, value), _delta(numbers)
             facet_size += 6 * len(numbers)
-
-    # Places: each distinct point with the docs located there; statewide docs.
-    points = defaultdict(list)
-    statewide = []
-    for n, doc in enumerate(stored):
-        if doc["statewide"]:
-            statewide.append(n)
-        for lat, lon, approx, town in doc["locations"]:
-            points[(lat, lon, approx, town)].append(n)
-    files["search/data/geo.json"] = {
-        "points": [[lat, lon, approx, town, _delta(sorted(set(numbers)))]
-                   for (lat, lon, approx, town), numbers in sorted(points.items())],
-        "statewide": _delta(statewide),
-    }
-    files["search/data/manifest.json"] = {
+    yield "search/data/manifest.json", {
         "version": 2, "count": len(ordered), "docs_per_file": DOCS_PER_FILE, "terms": shard_keys,
         "facets": facets, "load_all_facets": facet_size <= INLINE_FACETS_MAX,
     }
-    return files
 
 
 def _term_files(documents):
-    """Return {terms/<key>.json path: {term: [doc delta, score x100, ...]}}: BM25 with lunr's fields and boosts."""
-    field_terms = defaultdict(list)  # field -> [(doc, {term: tf}, length)]
+    """Return {terms/<key>.json path: {term: [doc delta, score x100, ...]}}: BM25 with lunr's fields and boosts.
+
+    Two passes over the documents (field lengths and document frequencies, then scores) so that only one
+    document's term counts are held at a time; postings grow in doc order in compact arrays. At 20,000 providers
+    a dict of per-document scores per term took about 300 MB.
+    """
+    fields = search_index.INDEX_FIELDS
+    total = len(documents)
+    lengths = {field: 0 for field, _ in fields}
+    df = {field: defaultdict(int) for field, _ in fields}
+    for document in documents:
+        for field, _ in fields:
+            tokens = _tokens(document[field])
+            lengths[field] += len(tokens)
+            counts = df[field]
+            for term in set(tokens):
+                counts[term] += 1
+    average = {field: (lengths[field] / total if total else 0) or 1 for field, _ in fields}
+    idf = {field: {term: math.log(1 + (total - n + 0.5) / (n + 0.5)) for term, n in df[field].items()}
+           for field, _ in fields}
+    del df
+    docs, scores = defaultdict(lambda: array("i")), defaultdict(lambda: array("i"))
     for n, document in enumerate(documents):
-        for field, _ in search_index.INDEX_FIELDS:
+        summed = {}
+        for field, boost in fields:
             tokens = _tokens(document[field])
             counts = defaultdict(int)
             for token in tokens:
-                if token:
-                    counts[token] += 1
-            field_terms[field].append((n, counts, len(tokens)))
-    total = len(documents)
-    scores = defaultdict(lambda: defaultdict(float))
-    for field, boost in search_index.INDEX_FIELDS:
-        rows = field_terms[field]
-        average = (sum(length for _, _, length in rows) / len(rows)) or 1
-        df = defaultdict(int)
-        for _, counts, _ in rows:
-            for term in counts:
-                df[term] += 1
-        for n, counts, length in rows:
+                counts[token] += 1
+            norm = K1 * (1 - B + B * len(tokens) / average[field])
+            field_idf = idf[field]
             for term, tf in counts.items():
-                idf = math.log(1 + (total - df[term] + 0.5) / (df[term] + 0.5))
-                scores[term][n] += boost * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+                summed[term] = summed.get(term, 0.0) + boost * field_idf[term] * tf * (K1 + 1) / (tf + norm)
+        for term, score in summed.items():
+            docs[term].append(n)
+            scores[term].append(max(1, round(score * 100)))
     shards = defaultdict(dict)
-    for term in sorted(scores):
-        postings = sorted(scores[term].items())
+    for term in sorted(docs):
         flat = []
-        for d, (n, s) in zip(_delta([n for n, _ in postings]), postings):
-            flat += [d, max(1, round(s * 100))]
+        for d, score in zip(_delta(docs[term]), scores[term]):
+            flat += [d, score]
         shards[term_key(term)][term] = flat
-    return {"search/data/terms/%s.json" % key: terms for key, terms in shards.items()}
+        del docs[term], scores[term]
+    # Kept as text: every edition writes the same files, and text is a tenth of the memory of the lists.
+    return {"search/data/terms/%s.json" % key: json_dumps(terms) for key, terms in shards.items()}

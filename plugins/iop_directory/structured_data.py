@@ -1,6 +1,6 @@
 """schema.org JSON-LD for provider, town and insurance pages, built as Python dicts.
 
-Templates print `script_text(data)` inside <script type="application/ld+json">: generator.json_dumps escapes
+Templates print `script_text(data)` inside <script type="application/ld+json">: jsontext.json_dumps escapes
 <, > and & so provider text cannot close the script element, and a JSON-LD data block is never executed.
 Only facts the record states are included: unknown fields are left out, never guessed.
 """
@@ -76,7 +76,7 @@ def item_list_jsonld(name: str, page_path: str, providers, base: str) -> dict:
 
 def script_text(data) -> Markup:
     """Return JSON-LD text safe to print inside <script type="application/ld+json"> unescaped."""
-    from .generator import json_dumps
+    from .jsontext import json_dumps
 
     return Markup(json_dumps(data))
 
