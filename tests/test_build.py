@@ -285,9 +285,11 @@ def test_shared_work_renders_every_item_once_on_two_processes(tmp_path, monkeypa
     monkeypatch.setattr(shared_work, "MIN_ITEMS", 1)
     monkeypatch.setattr(shared_work, "CHUNK", 1)
     done = []
-    shared_work.run(list(range(200)), _record_pid(tmp_path), lambda: done.append(os.getpid()))
+    jobs = [lambda n=n: (tmp_path / ("job-%d" % n)).write_text(str(os.getpid()), encoding="utf-8") for n in range(3)]
+    shared_work.run(list(range(200)), _record_pid(tmp_path), lambda: done.append(os.getpid()), jobs=jobs)
     assert done == [os.getpid()]  # the own work ran once, here
-    assert sorted(int(p.name) for p in tmp_path.iterdir()) == list(range(200))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("job-")) == ["job-0", "job-1", "job-2"]
+    assert sorted(int(p.name) for p in tmp_path.iterdir() if not p.name.startswith("job-")) == list(range(200))
     writers = {p.read_text(encoding="utf-8") for p in tmp_path.iterdir()}
     assert str(os.getpid()) in writers and len(writers) == 2
 
@@ -316,3 +318,20 @@ def test_shared_work_fails_when_either_process_fails(tmp_path, monkeypatch):
 
     with pytest.raises(ValueError, match="simulated"):
         shared_work.run(list(range(50)), lambda item: None, fails_here)
+
+
+@needs_two_cores
+def test_a_large_retired_site_is_removed_in_the_background(tmp_path, monkeypatch):
+    import time
+
+    from iop_directory import build as build_module
+
+    monkeypatch.setattr(build_module, "BACKGROUND_REMOVAL_PAGES", 0)
+    site = build(FIXTURE_PROVIDERS, tmp_path / "output")
+    first = _files(site)
+    build(FIXTURE_PROVIDERS, tmp_path / "output")
+    deadline = time.monotonic() + 30
+    while any(p.name.startswith(".output.old-") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+    assert sorted(_files(site)) == sorted(first)

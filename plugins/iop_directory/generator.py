@@ -197,10 +197,13 @@ class ProviderGenerator(Generator):
             writer.write_file(save_as, jinja_template, self.context,
                               relative_urls=relative and save_as != "404.html", **extra)
 
-        def data_files():  # needs every page prepared: the sitemap lists them
-            self._write_data(self._seo_and_open_data(written))
+        def search_files():  # here, not in the helper process: its shared postings serve the next edition
             self._write_data(self._search_files())
-            self._write_data(compare_data.build_compare_files(self.views))
+
+        # Data files that need every page prepared (the sitemap lists them), first in the queue: when few pages
+        # are left to render (a rebuild), the helper process writes them while this one writes the search files.
+        data_jobs = [lambda: self._write_data(self._seo_and_open_data(written)),
+                     lambda: self._write_data(compare_data.build_compare_files(self.views))]
 
         page("index.html", "home")
         page("providers/index.html", "directory")
@@ -217,7 +220,8 @@ class ProviderGenerator(Generator):
         page("compare/index.html", "compare")
         page("404.html", "404")
         page("data/index.html", "data", open_data_tables=open_data.HSDS_TABLES, csv_columns=open_data.CSV_COLUMNS)
-        shared_work.run(pages, render, data_files)
+        shared_work.run(pages, render, search_files, jobs=data_jobs,
+                        worth_sharing=len(pages) + len(self.views) >= shared_work.MIN_ITEMS)
         if session is not None:
             session.new_edition()
 

@@ -1,7 +1,7 @@
 """Use both cores of a build machine (issue 8): pages rendered by two processes that take turns from one queue.
 
-A forked child starts rendering pages at once; this process first does the work only it can do (the data files,
-which need everything) and then renders pages too. Each takes the next chunk of pages from a counter in shared
+A forked child starts at once with the jobs (data files) and then pages; this process first does the work that
+must stay in it (the search files, whose postings the next edition reuses) and then takes jobs and pages too. Each takes the next chunk of pages from a counter in shared
 memory, so both finish at about the same time whatever the mix of pages. Every page is written by exactly one
 process and each page's bytes do not depend on which one, so the output is the same as a one-process build.
 A failure in either process fails the build (the child's through its exit status).
@@ -23,21 +23,34 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
-def run(items, render, own_work=None):
-    """Call render(item) for every item, on two processes when there are many; call own_work() here, once."""
-    if len(items) < MIN_ITEMS or not can_fork():
+def run(items, render, own_work=None, jobs=(), worth_sharing=None):
+    """Call render(item) for every item and every job(), on two processes when it is worth it (by default when
+    there are MIN_ITEMS items or more); call own_work() here, once.
+
+    Jobs are taken one at a time before the items (which are taken CHUNK at a time), so two jobs can run at once.
+    """
+    if worth_sharing is None:
+        worth_sharing = len(items) >= MIN_ITEMS
+    if not worth_sharing or not can_fork():
         if own_work is not None:
             own_work()
+        for job in jobs:
+            job()
         for item in items:
             render(item)
         return
     counter = multiprocessing.get_context("fork").Value("q", 0)
+    jobs = list(jobs)
 
     def drain():
         while True:
             with counter.get_lock():
-                start = counter.value
-                counter.value = start + CHUNK
+                turn = counter.value
+                counter.value = turn + 1
+            if turn < len(jobs):
+                jobs[turn]()
+                continue
+            start = (turn - len(jobs)) * CHUNK
             if start >= len(items):
                 return
             for item in items[start:start + CHUNK]:
