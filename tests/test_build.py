@@ -335,3 +335,14 @@ def test_a_large_retired_site_is_removed_in_the_background(tmp_path, monkeypatch
         time.sleep(0.05)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
     assert sorted(_files(site)) == sorted(first)
+
+
+@needs_two_cores
+def test_records_validated_on_two_processes_build_the_same_site(tmp_path, monkeypatch):
+    from iop_directory import build_cache
+
+    one = _full_build(FIXTURE_PROVIDERS, tmp_path / "one", monkeypatch, tmp_path)
+    with monkeypatch.context() as patch:
+        patch.setattr(build_cache, "PARALLEL_MIN_FILES", 1)  # the pool of two validators, as above 400 records
+        two = _full_build(FIXTURE_PROVIDERS, tmp_path / "two", monkeypatch, tmp_path)
+    _assert_same_site(two, one)

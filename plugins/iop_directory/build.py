@@ -1,8 +1,10 @@
 """Build the site with Pelican into a temporary folder and swap it into place only when it succeeded.
 
 A failed build therefore never leaves a half-written output folder: the previous site stays as it was.
-Pages whose inputs did not change since the previous build into the same output are hard-linked from it
-instead of rendered (incremental.py); the result is byte-identical to a full build.
+The records are read and validated once; each language edition is then built in its own forked process (its
+memory returned when it ends), whose pages are rendered by two processes (shared_work.py). Pages whose inputs
+did not change since the previous build into the same output are hard-linked from it instead of rendered
+(incremental.py); the result is byte-identical to a full build.
 """
 
 import gc

@@ -46,11 +46,14 @@ _worker_validator = None
 def _load_one(item):
     path, shown = item
     try:
-        return _worker_validator.load(path, shown)
+        record, problems = _worker_validator.load(path, shown)
     except Exception as exc:  # the same rule as load_many: one broken file must not hide the others
         from .errors import ProviderError
 
         return None, [ProviderError(shown, 1, 1, "", "could not be read: %s" % exc)]
+    if record is not None:
+        record.positions = {}  # not sent back: most of a record's size, and _finish drops them anyway
+    return record, problems
 
 
 def _shared_strings(value):
@@ -121,13 +124,14 @@ class CachedLoader:
             if len(todo) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1 and "fork" in \
                     multiprocessing.get_all_start_methods():
                 with multiprocessing.get_context("fork").Pool(2) as pool:
-                    results = pool.map(_load_one, work, chunksize=64)
+                    # imap, not map: each result is finished (interned) as it arrives, not all held raw at once
+                    for (key, _, _), result in zip(todo, pool.imap(_load_one, work, chunksize=64)):
+                        self._finish(key, result)
             else:
-                results = [_load_one(item) for item in work]
+                for (key, _, _), item in zip(todo, work):
+                    self._finish(key, _load_one(item))
         finally:
             _worker_validator = None
-        for (key, _, _), result in zip(todo, results):
-            self._finish(key, result)
 
     def load(self, path, shown):
         key = self._keys.get(path)
