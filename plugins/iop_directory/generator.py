@@ -88,8 +88,6 @@ def shared_records(settings):
     errors = [p for p in problems if p.is_error]
     if errors:
         raise RecordsInvalid(errors)
-    for record in records:
-        record.positions = {}  # line numbers only serve validation messages; ~15 KB a record at 20,000 records
     if session is not None:
         session.shared = {shared_key: records}
     return records
@@ -100,7 +98,7 @@ class ProviderGenerator(Generator):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.providers_path = providers_path(self.settings)
+        providers_path(self.settings)  # a wrong PROVIDERS_PATH fails here, when Pelican sets up its generators
         self.lang = self.settings.get("DEFAULT_LANG", "en")
         self.today = build_date(self.settings)
         self.vocab = load_vocabularies()
