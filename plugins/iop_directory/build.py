@@ -13,7 +13,6 @@ import logging
 import os
 import pickle
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -38,9 +37,9 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     staging = Path(tempfile.mkdtemp(prefix=".%s.building-" % output.name, dir=output.parent))
     session = incremental.current = incremental.Session(settings_file, output, overrides or {})
     try:
-        editions = list(_editions(settings_file, overrides or {}, staging))
-        # Read and validate once, before anything is rendered; every edition uses these records.
-        shared_records(read_settings(str(settings_file), override=dict(overrides or {})))
+        base = read_settings(str(settings_file), override=dict(overrides or {}))
+        editions = list(_editions(base, staging))
+        shared_records(base)  # read and validate once, before anything is rendered; every edition uses them
         gc.freeze()  # the records are kept, unchanged, by the edition processes forked from here: keep them shared
         for edition_overrides, edition_output in editions:
             settings = read_settings(str(settings_file), override={
@@ -77,9 +76,7 @@ def _build_edition(run, session):
         run()
         return
     read_end, write_end = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    child = os.fork()
+    child = shared_work.fork()
     if child == 0:
         os.close(read_end)
         try:
@@ -115,16 +112,13 @@ def _build_edition(run, session):
     raise error if isinstance(error, BaseException) else RuntimeError(text)
 
 
-def _editions(settings_file: Path, overrides: dict, staging: Path):
+def _editions(base: dict, staging: Path):
     """Yield (settings overrides, output folder) for each language edition (IOP_EDITIONS, issue 9).
 
     The first edition is the site root; every other one is a full build of the same site into <root>/<lang>/,
     with DEFAULT_LANG, SITEURL and its translated pages (content/<lang>/pages) set for it. All editions go into
-    the same staging folder, so one swap publishes them together.
+    the same staging folder, so one swap publishes them together. `base`: the settings as read for the build.
     """
-    from pelican.settings import read_settings
-
-    base = read_settings(str(settings_file), override=dict(overrides))
     editions = base.get("IOP_EDITIONS") or [base.get("DEFAULT_LANG", "en")]
     root_url = (base.get("SITEURL") or "").rstrip("/")
     common = {"IOP_EDITIONS": list(editions), "IOP_ROOT_SITEURL": root_url}
@@ -166,9 +160,7 @@ def _swap_into_place(staging: Path, output: Path, pages: int = 0):
 def _remove(folder: Path, background: bool):
     """Delete a retired site; for large sites in a detached process, so the build returns at once."""
     if background and shared_work.can_fork():
-        sys.stdout.flush()
-        sys.stderr.flush()
-        child = os.fork()
+        child = shared_work.fork()
         if child == 0:  # fork again and leave: the grandchild is nobody's child to wait for
             try:
                 if os.fork() == 0:

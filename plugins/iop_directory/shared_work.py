@@ -23,6 +23,13 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
+def fork() -> int:
+    """os.fork() with the standard streams flushed first, so text buffered here is not written twice."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return os.fork()
+
+
 def run(items, render, own_work=None, jobs=(), worth_sharing=None):
     """Call render(item) for every item and every job(), on two processes when it is worth it (by default when
     there are MIN_ITEMS items or more); call own_work() here, once.
@@ -56,9 +63,7 @@ def run(items, render, own_work=None, jobs=(), worth_sharing=None):
             for item in items[start:start + CHUNK]:
                 render(item)
 
-    sys.stdout.flush()
-    sys.stderr.flush()
-    child = os.fork()
+    child = fork()
     if child == 0:
         code = 1
         try:
