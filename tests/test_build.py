@@ -93,6 +93,46 @@ def test_pages_load_nothing_from_other_hosts(fixture_site):
         assert "Content-Security-Policy" in html and 'content="no-referrer"' in html, path
 
 
+EDITION_DIRS = ("es", "pt")
+LINK = re.compile(r'<(a|link|script|img|form)\b([^>]*)>')
+
+
+def _edition_of(relative_path: str) -> str:
+    first = relative_path.lstrip("/").split("/", 1)[0]
+    return first if first in EDITION_DIRS else ""
+
+
+def test_every_internal_link_resolves_and_stays_in_its_language_edition(fixture_site):
+    """Links work opened from files or under a sub-path (relative URLs; only 404.html, served at any depth, links
+    from the root), lead to a page that exists, and keep a reader in their language: only the switcher and the
+    hreflang alternates point to another edition."""
+    from html import unescape
+    from urllib.parse import urljoin, urlsplit
+
+    checked = 0
+    for path in html_pages(fixture_site):
+        relative = path.relative_to(fixture_site).as_posix()
+        if relative.split("/", 1)[0] == "theme" or "/theme/" in relative:
+            continue
+        edition = _edition_of(relative)
+        for tag, attrs in LINK.findall(path.read_text(encoding="utf-8")):
+            found = re.search(r'\b(?:href|src|action)="([^"]*)"', attrs)
+            if not found:
+                continue
+            url = unescape(found.group(1))
+            if re.match(r"[a-z][a-z0-9+.-]*:|#", url):  # tel:, https:, data:, a fragment: not a file of the site
+                continue
+            if path.name != "404.html":
+                assert not url.startswith("/"), "%s links from the site root: %s" % (relative, url)
+            target = urlsplit(urljoin("http://site/" + relative, url)).path
+            file = fixture_site / target.lstrip("/")
+            assert (file / "index.html" if target.endswith("/") else file).is_file(), "%s: %s is missing" % (relative, url)
+            if tag in ("a", "form") and "hreflang=" not in attrs:
+                assert _edition_of(target) == edition, "%s leaves its edition: %s" % (relative, url)
+            checked += 1
+    assert checked > 1000
+
+
 class _Parser(HTMLParser):
     def __init__(self):
         super().__init__()
