@@ -21,7 +21,8 @@ logger = logging.getLogger(__name__)
 
 CACHE_FORMAT = 3
 PARALLEL_MIN_FILES = 400
-_CODE = ("records.py", "yaml_loader.py", "derive.py", "errors.py", "places.py", "vocab.py", "build_cache.py")
+_CODE = ("records.py", "fast_schema.py", "yaml_loader.py", "derive.py", "errors.py", "places.py", "vocab.py",
+         "build_cache.py")
 
 
 def cache_dir() -> Path:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import jsonschema
 from jsonschema import Draft202012Validator, ValidationError
 
-from . import yaml_loader
+from . import fast_schema, yaml_loader
 from .derive import minutes, track_weekly_hours
 from .errors import ProviderError
 from .paths import SCHEMA_PATH
@@ -91,30 +91,41 @@ def check_url(value) -> str | None:
     return None
 
 
-def _validator_class(vocabularies: Vocabularies, places: PlaceTable):
-    def vocabulary(validator, name, instance, schema):
+def custom_keyword_checks(vocabularies: Vocabularies, places: PlaceTable):
+    """Return {keyword: check(value, keyword's value in the schema) -> problem text or None} for the schema's own
+    keywords (x-vocabulary, x-url, x-ma-place, x-ma-zip); used by jsonschema and by the compiled fast check."""
+    def vocabulary(instance, name):
         if isinstance(instance, str) and instance not in vocabularies[name]:
-            yield ValidationError("unknown %s term %r" % (name, instance), validator="x-vocabulary",
-                                  validator_value=name)
+            return "unknown %s term %r" % (name, instance)
+        return None
 
-    def url(validator, enabled, instance, schema):
+    def url(instance, enabled):
         problem = enabled and check_url(instance)
-        if problem:
-            yield ValidationError("URL %s" % problem, validator="x-url")
+        return "URL %s" % problem if problem else None
 
-    def ma_place(validator, enabled, instance, schema):
+    def ma_place(instance, enabled):
         if enabled and isinstance(instance, str) and not places.place(instance):
-            yield ValidationError("%r is not a Massachusetts city, town or postal place name" % instance,
-                                  validator="x-ma-place")
+            return "%r is not a Massachusetts city, town or postal place name" % instance
+        return None
 
-    def ma_zip(validator, enabled, instance, schema):
+    def ma_zip(instance, enabled):
         if enabled and isinstance(instance, str) and re.fullmatch(r"\d{5}", instance) and not places.zip(instance):
-            yield ValidationError("%s is not a Massachusetts ZIP code" % instance, validator="x-ma-zip")
+            return "%s is not a Massachusetts ZIP code" % instance
+        return None
 
-    return jsonschema.validators.extend(
-        Draft202012Validator,
-        {"x-vocabulary": vocabulary, "x-url": url, "x-ma-place": ma_place, "x-ma-zip": ma_zip},
-    )
+    return {"x-vocabulary": vocabulary, "x-url": url, "x-ma-place": ma_place, "x-ma-zip": ma_zip}
+
+
+def _validator_class(checks):
+    def keyword(name, check):
+        def validate(validator, value, instance, schema):
+            problem = check(instance, value)
+            if problem:
+                yield ValidationError(problem, validator=name, validator_value=value)
+        return validate
+
+    return jsonschema.validators.extend(Draft202012Validator, {name: keyword(name, check)
+                                                                for name, check in checks.items()})
 
 
 class RecordValidator:
@@ -126,8 +137,10 @@ class RecordValidator:
         self.places = places or load_places()
         self.schema = schema or load_schema()
         self.today = today or datetime.date.today()
-        cls = _validator_class(self.vocabularies, self.places)
+        checks = custom_keyword_checks(self.vocabularies, self.places)
+        cls = _validator_class(checks)
         self._validator = cls(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        self._is_valid = fast_schema.compile_check(self.schema, checks, Draft202012Validator.FORMAT_CHECKER)
 
     # -- one file ---------------------------------------------------------------------------------------
 
@@ -166,6 +179,8 @@ class RecordValidator:
         return record, sorted(problems, key=lambda e: (e.line, e.column, e.field))
 
     def _schema_errors(self, data, shown, positions, key_positions):
+        if self._is_valid(data):  # most records: a compiled check, ~10x faster; jsonschema explains the rest
+            return []
         found = []
         for error in self._validator.iter_errors(data):
             found.extend(self._explain(error, data, shown, positions, key_positions))
