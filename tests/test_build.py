@@ -222,6 +222,8 @@ def test_incremental_rebuild_after_changing_one_record_equals_a_full_build(tmp_p
     site = build(records_copy, tmp_path / "output")
     unchanged = site / "providers" / "bravo-boston" / "index.html"
     inode = unchanged.stat().st_ino
+    unchanged_es = site / "es" / "providers" / "bravo-boston" / "index.html"  # each edition's pages are recorded
+    inode_es = unchanged_es.stat().st_ino
     record = records_copy / "alpha-worcester.yaml"
     record.write_text(record.read_text(encoding="utf-8").replace(
         "Synthetic record used by the tests.", "Changed, evening groups now also on Fridays."), encoding="utf-8")
@@ -229,6 +231,7 @@ def test_incremental_rebuild_after_changing_one_record_equals_a_full_build(tmp_p
     assert "also on Fridays" in read(site, "providers/alpha-worcester/index.html")
     assert "also on Fridays" in read(site, "es/providers/alpha-worcester/index.html")
     assert unchanged.stat().st_ino == inode  # reused, not rendered again
+    assert unchanged_es.stat().st_ino == inode_es
     _assert_same_site(site, _full_build(records_copy, tmp_path / "full", monkeypatch, tmp_path))
 
 
@@ -302,8 +305,44 @@ def test_two_process_build_equals_one_process_build(tmp_path, monkeypatch):
     with monkeypatch.context() as patch:  # every page set shared, in chunks of one, so both processes render
         patch.setattr(shared_work, "MIN_ITEMS", 1)
         patch.setattr(shared_work, "CHUNK", 1)
-        shared = build(FIXTURE_PROVIDERS, tmp_path / "shared")
+        shared = build(FIXTURE_PROVIDERS, tmp_path / "shared", IOP_CONCURRENT_EDITIONS_MAX_RECORDS=0)
     _assert_same_site(shared, alone)
+
+
+@pytest.mark.skipif(not shared_work.can_fork(), reason="needs fork and two cores")
+def test_editions_built_side_by_side_equal_editions_built_in_turn(tmp_path, monkeypatch):
+    from iop_directory import build as build_module
+
+    calls = []
+    real = build_module._build_editions
+    monkeypatch.setattr(build_module, "_build_editions",
+                        lambda runs, session, concurrent: calls.append(concurrent) or real(runs, session, concurrent))
+    for sharded in (False, True):  # the split search's shared term files are computed before the editions fork
+        threshold = {"IOP_SEARCH_SHARD_THRESHOLD": 0} if sharded else {}
+        in_turn = build(FIXTURE_PROVIDERS, tmp_path / ("in-turn-%s" % sharded), IOP_CONCURRENT_EDITIONS_MAX_RECORDS=0,
+                        **threshold)
+        side_by_side = build(FIXTURE_PROVIDERS, tmp_path / ("side-by-side-%s" % sharded), **threshold)
+        _assert_same_site(side_by_side, in_turn)
+    assert calls == [False, True, False, True]
+
+
+def test_an_error_in_one_of_the_editions_built_side_by_side_fails_the_build(tmp_path, monkeypatch):
+    from iop_directory import generator
+
+    real = generator.ProviderGenerator.generate_output
+
+    def fails_in_spanish(self, writer):
+        if self.lang == "es":
+            raise ValueError("simulated failure in the Spanish edition")
+        return real(self, writer)
+
+    site = build(FIXTURE_PROVIDERS, tmp_path / "output")
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    monkeypatch.setattr(generator.ProviderGenerator, "generate_output", fails_in_spanish)
+    with pytest.raises(ValueError, match="Spanish edition"):
+        build(FIXTURE_PROVIDERS, tmp_path / "output")
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # no staging folder left behind
 
 
 needs_two_cores = pytest.mark.skipif(not shared_work.can_fork(), reason="needs fork and two cores")

@@ -88,7 +88,7 @@ def test_builder_is_deterministic_and_adds_translated_names():
         [FIXTURE_PROVIDERS], root=FIXTURE_PROVIDERS.parent)
     assert not [p for p in problems if p.is_error]
     alpha = next(r for r in records if r.id == "alpha-worcester")
-    doc = search_index.index_document(alpha, {"towns": [("Worcester", "worcester")]}, vocab)
+    doc = search_index.index_document(alpha, vocab, places)
     assert doc["town"] == "Worcester"
     assert "MassHealth" in doc["insurance"] and "dbt" in doc["modalities"].lower()
     assert search_index.build_index([doc]) == search_index.build_index([doc])

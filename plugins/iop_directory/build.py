@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import incremental, search_shards, shared_work
 from .errors import RecordsInvalid
-from .generator import shared_records
+from .generator import prepare_shared_search, shared_records
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +39,9 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     try:
         base = read_settings(str(settings_file), override=dict(overrides or {}))
         editions = list(_editions(base, staging))
-        shared_records(base)  # read and validate once, before anything is rendered; every edition uses them
+        records = shared_records(base)  # read and validated once, before anything is rendered
         gc.freeze()  # the records are kept, unchanged, by the edition processes forked from here: keep them shared
+        runs = []
         for edition_overrides, edition_output in editions:
             settings = read_settings(str(settings_file), override={
                 **(overrides or {}),
@@ -50,7 +51,12 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
                 "CACHE_CONTENT": False,
                 "LOAD_CONTENT_CACHE": False,
             })
-            _build_edition(lambda: Pelican(settings).run(), session)
+            runs.append(lambda settings=settings: Pelican(settings).run())
+        limit = base.get("IOP_CONCURRENT_EDITIONS_MAX_RECORDS", CONCURRENT_EDITIONS_MAX_RECORDS)
+        concurrent = len(runs) > 1 and len(records) <= limit and shared_work.can_fork()
+        if concurrent:
+            prepare_shared_search(base, records)  # once here, not once in each edition
+        _build_editions(runs, session, concurrent)
         session.finish(staging)
         session.forget()
         _swap_into_place(staging, output, pages=len(session.pages))
@@ -64,22 +70,50 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     return output
 
 
-def _build_edition(run, session):
-    """Run one edition's Pelican build in a forked process, so its memory is returned when it ends (issue 8).
+# Up to this many records the language editions are built at the same time, one process each (each renders its
+# pages alone); above it one after another, each sharing its pages between two processes (shared_work.py). At
+# small sizes an edition's serial steps (views, page keys, Pelican's own start) leave a core idle that another
+# edition can use; at large sizes editions side by side would hold two editions' views and pages in memory.
+CONCURRENT_EDITIONS_MAX_RECORDS = 3_000
 
-    Each edition's views, pages and data files are its own; only the records (read before) are shared. Peak
-    memory is then the records plus one edition, not three editions' leftovers. What later editions and the
-    page manifest need comes back through a pipe: the pages this edition recorded, the search postings it
-    computed (the same for every edition). An error in the edition is raised again here.
+
+def _build_editions(runs, session, concurrent=False):
+    """Run each language edition's Pelican build in a forked process, so its memory is returned when it ends
+    (issue 8); all at once when `concurrent`, else one after another.
+
+    Each edition's views, pages and data files are its own; only the records (read before) are shared. What the
+    page manifest and later editions need comes back through a pipe: the pages the edition recorded and the
+    search postings it computed (the same for every edition). An error in an edition is raised again here, once
+    every edition process has ended.
     """
     if not shared_work.can_fork():
-        run()
+        for run in runs:
+            run()
         return
+    if not concurrent:
+        for run in runs:
+            _finish_edition(*_start_edition(run, session, alone=False), session)
+        return
+    started = [_start_edition(run, session, alone=True) for run in runs]
+    errors = [_finish_edition(*edition, session, raise_error=False) for edition in started]
+    for error in errors:
+        if error is not None:
+            raise error
+
+
+def _start_edition(run, session, alone):
+    """Fork the process that runs one edition; return (pid, read end of its result pipe).
+
+    `alone`: the edition renders its pages in its own process only (the other cores build other editions).
+    """
     read_end, write_end = os.pipe()
     child = shared_work.fork()
     if child == 0:
         os.close(read_end)
         try:
+            session.start_edition()  # report this edition's pages only; the parent adds them up
+            if alone:
+                shared_work.use_one_process()
             run()
             payload = ("ok", session.edition_state(), search_shards.shared_state())
         except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
@@ -93,6 +127,11 @@ def _build_edition(run, session):
         finally:
             os._exit(0)
     os.close(write_end)
+    return child, read_end
+
+
+def _finish_edition(child, read_end, session, raise_error=True):
+    """Wait for an edition's process and take its result; raise (or return) its error."""
     try:
         with os.fdopen(read_end, "rb") as pipe:
             payload = pickle.load(pipe)
@@ -101,15 +140,19 @@ def _build_edition(run, session):
     finally:
         os.waitpid(child, 0)
     if payload[0] == "ok":
-        session.set_edition_state(payload[1])
+        session.add_edition_state(payload[1])
         search_shards.set_shared_state(payload[2])
-        return
+        return None
     _, pickled, text = payload
     try:
         error = pickle.loads(pickled) if pickled else None
     except Exception:  # noqa: BLE001
         error = None
-    raise error if isinstance(error, BaseException) else RuntimeError(text)
+    if not isinstance(error, BaseException):
+        error = RuntimeError(text)
+    if raise_error:
+        raise error
+    return error
 
 
 def _editions(base: dict, staging: Path):

@@ -93,6 +93,17 @@ def shared_records(settings):
     return records
 
 
+def search_is_split(settings, records) -> bool:
+    """Whether the search data is split into files loaded on demand (issue 8; large directories only)."""
+    return len(records) > settings.get("IOP_SEARCH_SHARD_THRESHOLD", search_shards.DEFAULT_THRESHOLD)
+
+
+def prepare_shared_search(settings, records):
+    """Compute what every edition's search data shares, before editions that run side by side are forked."""
+    if search_is_split(settings, records):
+        search_shards.shared_term_files(records, load_vocabularies(), load_places())
+
+
 class ProviderGenerator(Generator):
     """Writes provider, directory, town, insurance, search and information pages plus their data files."""
 
@@ -224,9 +235,7 @@ class ProviderGenerator(Generator):
             session.new_edition()
 
     def sharded_search(self):
-        """Whether the search data is split into files loaded on demand (issue 8; large directories only)."""
-        threshold = self.settings.get("IOP_SEARCH_SHARD_THRESHOLD", search_shards.DEFAULT_THRESHOLD)
-        return len(self.records) > threshold
+        return search_is_split(self.settings, self.records)
 
     def _search_files(self):
         if self.sharded_search():
@@ -287,6 +296,30 @@ def _fast_gettext(translations):
     return gettext
 
 
+def _rendered_once(env, template, name):
+    """Return macro `name` of `template`, keeping what it returns for each (provider view, arguments).
+
+    A provider's result card is printed on the directory, its town pages and every insurance page that lists it:
+    at national size that is the same card five or more times per edition. The card is a function of its view
+    and its arguments (the macro is imported without the page's context), so the first rendering serves all.
+    """
+    macro, kept = None, {}
+
+    def call(view, *args):
+        nonlocal macro
+        key = (view["id"], args)
+        found = kept.get(key)
+        if found is not None and found[0] is view:
+            return found[1]
+        if macro is None:
+            macro = getattr(env.get_template(template).module, name)
+        html = macro(view, *args)
+        kept[key] = (view, html)
+        return html
+
+    return call
+
+
 def install_translations(generator):
     """Give every Pelican generator's Jinja environment the gettext functions of the site's language."""
     env = getattr(generator, "env", None)
@@ -298,6 +331,7 @@ def install_translations(generator):
     env.install_gettext_translations(translations, newstyle=True)
     env.globals["gettext"] = env.globals["_"] = _fast_gettext(translations)  # "_" skips jinja2.ext's alias hop
     env.filters.setdefault("tojson_safe", json_dumps)
+    env.globals["card"] = _rendered_once(env, "_macros.html", "card")
 
 
 def get_generators(pelican):

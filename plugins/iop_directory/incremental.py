@@ -186,12 +186,19 @@ class Session:
         self.reused += 1
         return True
 
+    def start_edition(self):
+        """In an edition's forked process: record this edition's pages only (the parent adds them to its own)."""
+        self.entries, self.reused, self.rendered = {}, 0, 0
+
     def edition_state(self):
-        """What a forked edition build recorded (build._build_edition sends it back to the parent)."""
+        """What a forked edition build recorded (build._finish_edition hands it to add_edition_state)."""
         return self.entries, self.reused, self.rendered
 
-    def set_edition_state(self, state):
-        self.entries, self.reused, self.rendered = state
+    def add_edition_state(self, state):
+        entries, reused, rendered = state
+        self.entries.update(entries)
+        self.reused += reused
+        self.rendered += rendered
 
     def finish(self, staging: Path):
         """Stat every recorded page in the finished staging folder (inodes survive the swap's rename)."""

@@ -11,7 +11,7 @@ import unicodedata
 from lunr import lunr
 from lunr import stemmer as _lunr_stemmer
 
-from . import derive
+from . import derive, views
 from .places import PlaceTable
 from .vocab import Vocabularies
 
@@ -85,13 +85,17 @@ def _schedule_words(record, vocab: Vocabularies):
     return _names(slugs, vocab["schedule"])
 
 
-def index_document(record, view, vocab: Vocabularies):
-    """Return the lunr document of one provider: every searchable field as plain text."""
+def index_document(record, vocab: Vocabularies, places: PlaceTable):
+    """Return the lunr document of one provider: every searchable field as plain text.
+
+    A function of the record alone (no language edition's view), so every edition shares one index.
+    """
     data = record.data
+    towns = {views.location_place(loc, places) for loc in data.get("locations") or ()} - {None}
     return {
         "id": record.id,
         "name": data["name"],
-        "town": " ".join(sorted({name for name, _ in view["towns"]})),
+        "town": " ".join(sorted({place.name for place in towns})),
         "programs": " ".join(data.get("programs") or ()),
         "focus": _names(data.get("focus"), vocab["focus"]),
         "modalities": _names(data.get("modalities"), vocab["modalities"]),
@@ -170,7 +174,7 @@ def build_search_files(records, views, vocab: Vocabularies, places: PlaceTable):
     """Return {output path: data} for the search page's index, document store and place table."""
     view_by_id = {v["id"]: v for v in views}
     ordered = sorted(records, key=lambda r: r.id)
-    documents = [index_document(r, view_by_id[r.id], vocab) for r in ordered]
+    documents = [index_document(r, vocab, places) for r in ordered]
     return {
         "search/data/index.json": build_index(documents),
         "search/data/docs.json": {"version": 1, "docs": [store_document(r, view_by_id[r.id], vocab) for r in ordered]},

@@ -85,7 +85,7 @@ def _delta(numbers):
 def build_sharded_search_files(records, views, vocab, places):
     """Yield (output path, data) for the sharded search (see the module docstring), one file at a time."""
     view_by_id = {v["id"]: v for v in views}
-    ordered = [r for r in sorted(records, key=lambda r: (view_by_id[r.id]["name"].lower(), r.id))]
+    ordered = _ordered(records)
     yield "search/data/places.json", search_index.places_data(places)
 
     # Result cards, and the map points and statewide docs of geo.json collected on the way.
@@ -110,17 +110,9 @@ def build_sharded_search_files(records, views, vocab, places):
     del points, statewide
 
     # Text: BM25 over lunr's fields and boosts, precomputed per (term, doc); the same for every edition.
-    documents = [search_index.index_document(r, view_by_id[r.id], vocab) for r in ordered]
-    digest = hashlib.sha256()
-    for document in documents:
-        digest.update(json.dumps(document, sort_keys=True).encode() + b"\n")
-    fingerprint = digest.hexdigest()
-    if fingerprint not in _POSTINGS:
-        _POSTINGS.clear()
-        _POSTINGS[fingerprint] = _term_files(documents)
-    del documents
-    yield from _POSTINGS[fingerprint].items()
-    shard_keys = sorted(path.split("/")[-1][:-5] for path in _POSTINGS[fingerprint])
+    term_files = shared_term_files(records, vocab, places)
+    yield from term_files.items()
+    shard_keys = sorted(path.split("/")[-1][:-5] for path in term_files)
 
     # Filters: the sorted doc numbers of each value.
     facet_docs = defaultdict(lambda: defaultdict(list))
@@ -140,6 +132,27 @@ def build_sharded_search_files(records, views, vocab, places):
         "version": 2, "count": len(ordered), "docs_per_file": DOCS_PER_FILE, "terms": shard_keys,
         "facets": facets, "load_all_facets": facet_size <= INLINE_FACETS_MAX,
     }
+
+
+def _ordered(records):
+    """Records in result order (by name, as the directory lists them): a record's doc number is its place here."""
+    return sorted(records, key=lambda r: (r.data["name"].lower(), r.id))
+
+
+def shared_term_files(records, vocab, places):
+    """Return the term files of `records` (a function of the records only), computed once per build.
+
+    Called by each edition, and by build.py before editions that run side by side, so they all find it done.
+    """
+    documents = [search_index.index_document(r, vocab, places) for r in _ordered(records)]
+    digest = hashlib.sha256()
+    for document in documents:
+        digest.update(json.dumps(document, sort_keys=True).encode() + b"\n")
+    fingerprint = digest.hexdigest()
+    if fingerprint not in _POSTINGS:
+        _POSTINGS.clear()
+        _POSTINGS[fingerprint] = _term_files(documents)
+    return _POSTINGS[fingerprint]
 
 
 def _term_files(documents):

@@ -19,6 +19,15 @@ MIN_ITEMS = 500  # below this a fork costs more than it saves
 CHUNK = 8
 
 
+_one_process = False  # set in a process that must leave the other cores to its siblings
+
+
+def use_one_process():
+    """From now on this process does all its work itself (run() forks no helper)."""
+    global _one_process
+    _one_process = True
+
+
 def can_fork() -> bool:
     return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
@@ -38,7 +47,7 @@ def run(items, render, own_work=None, jobs=(), worth_sharing=None):
     """
     if worth_sharing is None:
         worth_sharing = len(items) >= MIN_ITEMS
-    if not worth_sharing or not can_fork():
+    if not worth_sharing or _one_process or not can_fork():
         if own_work is not None:
             own_work()
         for job in jobs:

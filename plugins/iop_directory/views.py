@@ -159,6 +159,14 @@ def levels_view(levels_of_care):
                 medicare_iop=[cite(item) for item in levels_of_care["medicare_iop"]])
 
 
+def location_place(loc: dict, places: PlaceTable):
+    """Return the Massachusetts place of a record's location: its city's, else its ZIP's; None if neither."""
+    if loc.get("city"):
+        return places.place(loc["city"])
+    known_zip = places.zip(loc.get("zip"))
+    return places.place(known_zip.place) if known_zip else None
+
+
 def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTable, labels: Labels,
                   today: datetime.date):
     """Return everything a provider page, card or table row shows, ready to print."""
@@ -169,8 +177,7 @@ def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTabl
         locations = []
         for loc in data["locations"]:
             coords = derive.location_coordinates(loc, places)
-            place = places.place(loc.get("city")) if loc.get("city") else (
-                places.place(places.zip(loc.get("zip")).place) if places.zip(loc.get("zip")) else None)
+            place = location_place(loc, places)
             locations.append({
                 "street": loc.get("street"), "city": loc.get("city") or (place.name if place else None),
                 "zip": loc.get("zip"), "note": loc.get("note"),
