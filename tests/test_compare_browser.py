@@ -34,13 +34,18 @@ def open_compare(page, base, query):
     page.wait_for_selector("#compare-root[data-state]")
 
 
-def test_compare_data_file_matches_the_provider_views(fixture_site):
-    data = json.loads((fixture_site / "compare" / "data.json").read_text(encoding="utf-8"))
-    alpha = data["providers"]["alpha-worcester"]
+def _compare_entry(site, provider_id):
+    return json.loads((site / "compare" / "data" / ("%s.json" % provider_id)).read_text(encoding="utf-8"))["provider"]
+
+
+def test_compare_data_files_match_the_provider_views(fixture_site):
+    assert sorted(p.stem for p in (fixture_site / "compare" / "data").glob("*.json")) == sorted(
+        p.name for p in (fixture_site / "providers").iterdir() if p.is_dir())
+    alpha = _compare_entry(fixture_site, "alpha-worcester")
     assert alpha["name"] == "Alpha Test Clinic Worcester"
     assert alpha["tracks"][0]["days"] == "Mon–Thu" and alpha["tracks"][0]["hours"] == "12 hours a week"
     assert alpha["phone"] == "(508) 555-0101"
-    echo = data["providers"]["echo-unknown"]
+    echo = _compare_entry(fixture_site, "echo-unknown")
     assert echo["insurance"] is None and echo["tracks"] is None and echo["locations"] is None
     page = (fixture_site / "providers" / "alpha-worcester" / "index.html").read_text(encoding="utf-8")
     assert alpha["tracks"][0]["time"] in page.replace("&nbsp;", " ")
@@ -182,6 +187,15 @@ def test_unknown_id_is_named_and_the_rest_compared(watched, fixture_server):
     open_compare(page, fixture_server, "?ids=nothing-here")
     assert "nothing-here" in page.locator(".compare-notices").inner_text()
     assert page.locator(".compare-table").count() == 0
+
+
+def test_compare_downloads_only_the_programs_it_compares(watched, fixture_server):
+    page = watched
+    fetched = []
+    page.on("request", lambda request: fetched.append(request.url.split("/compare/", 1)[-1]))
+    open_compare(page, fixture_server, "?ids=bravo-boston,alpha-worcester")
+    assert column_ids(page) == ["bravo-boston", "alpha-worcester"]
+    assert sorted(u for u in fetched if u.startswith("data")) == ["data/alpha-worcester.json", "data/bravo-boston.json"]
 
 
 def test_more_than_four_ids_shows_the_first_four(watched, fixture_server):

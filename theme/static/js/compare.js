@@ -1,5 +1,5 @@
 // The compare page: /compare/?ids=a,b,c[&near=town-or-ZIP] shows those programs side by side from
-// compare/data.json (display-ready values written by the site build). Rows where the programs differ get the
+// compare/data/<id>.json (display-ready values written by the site build, one small file per program). Rows where the programs differ get the
 // class "differs" and a text marker. Only textContent and createElement are used: no data becomes markup.
 (function () {
   "use strict";
@@ -258,10 +258,23 @@
   var placesPromise = near ? getJson(siteUrl("search/data/places.json")).catch(function () { return null; })
     : Promise.resolve(null);
 
-  Promise.all([getJson("data.json"), placesPromise]).then(function (loaded) {
-    var providers = loaded[0].providers || {};
-    var ids = requested.filter(function (id) { return ID_RE.test(id) && Object.prototype.hasOwnProperty.call(providers, id); });
-    var missing = requested.filter(function (id) { return ids.indexOf(id) < 0; });
+  // Each requested program's own file; one that does not exist (404) is an unknown id. Only the first few
+  // requests are fetched: no more than MAX are shown, and a pasted list of hundreds must not cost hundreds.
+  function getProvider(id) {
+    if (!ID_RE.test(id)) { return Promise.resolve(null); }
+    return fetch("data/" + id + ".json", { credentials: "same-origin" }).then(function (r) {
+      if (r.status === 404) { return null; }
+      if (!r.ok) { throw new Error("HTTP " + r.status); }
+      return r.json().then(function (data) { return data.provider || null; });
+    });
+  }
+  var fetched = requested.slice(0, MAX + 8);
+
+  Promise.all([Promise.all(fetched.map(getProvider)), placesPromise]).then(function (loaded) {
+    var providers = {};
+    loaded[0].forEach(function (provider, i) { if (provider) { providers[fetched[i]] = provider; } });
+    var ids = fetched.filter(function (id) { return Object.prototype.hasOwnProperty.call(providers, id); });
+    var missing = fetched.filter(function (id) { return ids.indexOf(id) < 0; });
     if (missing.length) {
       notice(fill(S.unknownIds, { ids: missing.join(", ") }), "unknown-ids");
     }
