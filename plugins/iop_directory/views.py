@@ -17,6 +17,7 @@ class Labels:
     def __init__(self, gettext, lang="en"):
         self._ = gettext
         self.lang = lang
+        self._shared = {}
         _ = gettext
         self.day_short = {"mon": _("Mon"), "tue": _("Tue"), "wed": _("Wed"), "thu": _("Thu"), "fri": _("Fri"),
                           "sat": _("Sat"), "sun": _("Sun")}
@@ -28,6 +29,17 @@ class Labels:
                        "populations": _("who it serves"), "modalities": _("therapies"), "focus": _("focus"),
                        "languages": _("languages"), "virtual": _("virtual option"),
                        "program_length_weeks": _("program length")}
+
+    def shared(self, key, make):
+        """Return one object for every equal display value (term lists, schedule words, hours scales), made once.
+
+        At national size most providers share their combinations of levels, populations or days; one object
+        each instead of one per view halves the views' memory. Nothing changes a view once it is made.
+        """
+        found = self._shared.get(key)
+        if found is None:
+            found = self._shared[key] = make()
+        return found
 
     def term(self, term):
         # Languages carry their names from CLDR (name_es, name_pt); other vocabularies go through the catalogs.
@@ -82,7 +94,16 @@ class Labels:
 def _terms(values, vocabulary, labels):
     if values is None:
         return None
-    return [{"slug": v, "name": labels.term(vocabulary[v])} for v in values]
+    return labels.shared(("terms", id(vocabulary), tuple(values)),
+                         lambda: [{"slug": v, "name": labels.term(vocabulary[v])} for v in values])
+
+
+def _insurance(slugs, vocab, labels):
+    terms = vocab["insurance"]
+    return [{"slug": slug, "name": labels.term(terms[slug]), "category": terms[slug].extra.get("category"),
+             "category_name": labels._(vocab.payer_categories.get(terms[slug].extra.get("category"),
+                                                                   terms[slug].extra.get("category")))}
+            for slug in slugs]
 
 
 def _host(url):
@@ -196,29 +217,27 @@ def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTabl
             track_buckets = derive.track_buckets(track)
             buckets.update(track_buckets)
             start, end = labels.time(track.get("start")), labels.time(track.get("end"))
+            scale_population = track.get("population") or sole_population
             tracks.append({
                 "name": track["name"],
                 "level": track.get("level"),
                 "level_name": labels.term(levels[track["level"]]) if track.get("level") else None,
-                "days": labels.days(track.get("days")),
-                "time": "%s – %s" % (start, end) if start and end else None,
-                "buckets": [{"slug": b, "name": labels.buckets[b]} for b in track_buckets],
+                "days": labels.shared(("days", tuple(track.get("days") or ())), lambda: labels.days(track.get("days"))),
+                "time": labels.shared(("time", start, end), lambda: "%s – %s" % (start, end) if start and end else None),
+                "buckets": labels.shared(("buckets", tuple(track_buckets)),
+                                         lambda: [{"slug": b, "name": labels.buckets[b]} for b in track_buckets]),
                 "mode": labels.modes.get(track.get("mode")),
                 "population": labels.term(vocab["populations"][track["population"]]) if track.get("population") else None,
                 "hours": hours,
-                "hours_label": labels.hours(hours),
-                "scale": hours_scale(hours, track.get("population") or sole_population)
+                "hours_label": labels.shared(("hours", hours), lambda: labels.hours(hours)),
+                "scale": labels.shared(("scale", hours, scale_population), lambda: hours_scale(hours, scale_population))
                 if track.get("level") in ("outpatient", "iop", "php", None) else None,
                 "notes": track.get("notes"),
             })
     insurance = None
     if data.get("insurance") is not None:
-        insurance = []
-        for slug in data["insurance"]:
-            term = vocab["insurance"][slug]
-            category = term.extra.get("category")
-            insurance.append({"slug": slug, "name": labels.term(term), "category": category,
-                              "category_name": labels._(vocab.payer_categories.get(category, category))})
+        insurance = labels.shared(("insurance", tuple(data["insurance"])), lambda: _insurance(data["insurance"], vocab,
+                                                                                              labels))
     verified = datetime.date.fromisoformat(data["last_verified"])
     age = (today - verified).days
     known = derive.known_fields(data)
@@ -244,13 +263,14 @@ def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTabl
         "insurance_notes": data.get("insurance_notes"),
         "virtual": data.get("virtual"),
         "statewide": derive.serves_statewide(data),
-        "modes": [{"slug": m, "name": labels.modes[m]} for m in modes],
+        "modes": labels.shared(("modes", tuple(modes)), lambda: [{"slug": m, "name": labels.modes[m]} for m in modes]),
         "accepting_new_patients": data.get("accepting_new_patients"),
         "accreditation": data.get("accreditation"),
         "locations": locations,
         "towns": sorted({(loc["town"], loc["town_slug"]) for loc in locations or [] if loc["town"]}),
         "tracks": tracks,
-        "schedule": [{"slug": b, "name": labels.buckets[b]} for b in derive.SCHEDULE_BUCKETS if b in buckets],
+        "schedule": labels.shared(("schedule", frozenset(buckets)), lambda: [
+            {"slug": b, "name": labels.buckets[b]} for b in derive.SCHEDULE_BUCKETS if b in buckets]),
         "program_length": labels.weeks(data.get("program_length_weeks")),
         "sources": [{"url": s["url"], "host": _host(s["url"]), "accessed": s["accessed"], "title": s.get("title")}
                     for s in data["sources"]],
@@ -260,7 +280,8 @@ def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTabl
         "stale": age > STALE_AFTER_DAYS,
         "notes": data.get("notes"),
         "completeness": derive.completeness(data),
-        "unknown": [labels.fields[k] for k, v in known.items() if not v],
+        "unknown": labels.shared(("unknown", tuple(k for k, v in known.items() if not v)),
+                                 lambda: [labels.fields[k] for k, v in known.items() if not v]),
     }
 
 
