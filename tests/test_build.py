@@ -310,6 +310,19 @@ def test_two_process_build_equals_one_process_build(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(not shared_work.can_fork(), reason="needs fork and two cores")
+def test_pages_rendered_by_either_process_are_reused_by_the_next_build(tmp_path, records_copy, monkeypatch):
+    """The second rendering process records the pages it wrote in the page manifest too (sent back at its end)."""
+    monkeypatch.setattr(shared_work, "MIN_ITEMS", 1)
+    monkeypatch.setattr(shared_work, "CHUNK", 1)
+    site = build(records_copy, tmp_path / "output", IOP_CONCURRENT_EDITIONS_MAX_RECORDS=0)
+    pages = {p: p.stat().st_ino for p in site.rglob("*.html")  # the directory's own pages, not Pelican's
+             if {"providers", "towns", "insurance"} & set(p.relative_to(site).parts)}
+    build(records_copy, tmp_path / "output", IOP_CONCURRENT_EDITIONS_MAX_RECORDS=0)
+    assert len(pages) > 50
+    assert {p: p.stat().st_ino for p in pages} == pages  # every page hard-linked from the first build
+
+
+@pytest.mark.skipif(not shared_work.can_fork(), reason="needs fork and two cores")
 def test_editions_built_side_by_side_equal_editions_built_in_turn(tmp_path, monkeypatch):
     from iop_directory import build as build_module
 

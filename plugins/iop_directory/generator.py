@@ -21,7 +21,7 @@ from pelican.generators import Generator
 from . import build_cache, compare_data, search_index, search_shards, views
 from . import feed, incremental, open_data, seo, shared_work, structured_data
 from .errors import RecordsInvalid, SettingError
-from .jsontext import json_dumps
+from .jsontext import json_chunks, json_dumps
 from .paths import CONTENT_DIR, PROVIDERS_DIR
 from .places import load_places
 from .records import RecordValidator
@@ -176,35 +176,35 @@ class ProviderGenerator(Generator):
         session = incremental.current
         edition_dir = self.settings.get("IOP_EDITION_PATH", "").strip("/")
 
-        def prepare(save_as, template, extra):
-            """Return (template, extra) to write, or None when the previous build's page was reused."""
-            extra.update(structured_data.page_extras(template, save_as, extra, self.site_base, self.labels, self.views))
-            written.append((save_as, extra.get("lastmod")))
+        def page(save_as, template, **extra):
+            written.append((save_as, structured_data.page_lastmod(template, extra, self.views)))
             # The 404 page is served at any depth, so its links must not be relative to where it was written.
             if save_as == "404.html" and not self.settings.get("SITEURL"):
                 extra["SITEURL"] = self.settings.get("IOP_EDITION_PATH", "")  # /es/404.html links within /es/
             extra.update(page_name=save_as[: -len("index.html")].rstrip("/") or "index",
                          page_path=seo.url_path(save_as))
-            jinja_template = self.get_template(template)
-            if session is not None:
-                options = {"relative_urls": relative and save_as != "404.html"}
-                key = session.page_key(self.env, jinja_template, save_as, self.context, extra, options)
-                relative_path = "%s/%s" % (edition_dir, save_as) if edition_dir else save_as
-                if session.reuse(relative_path, key, Path(self.output_path) / save_as):
-                    return None
-            return jinja_template, extra
+            pages.append((save_as, template, extra))
 
-        pages = []  # (save_as, (template, extra)) left to render, in the order they were prepared
-
-        def page(save_as, template, **extra):
-            prepared = prepare(save_as, template, extra)
-            if prepared is not None:
-                pages.append((save_as, prepared))
+        pages = []  # (save_as, template name, extra), in order; keyed and rendered (or reused) by render()
 
         def render(item):
-            save_as, (jinja_template, extra) = item
-            writer.write_file(save_as, jinja_template, self.context,
-                              relative_urls=relative and save_as != "404.html", **extra)
+            """Write one page, or hard-link the previous build's when its key is unchanged (incremental.py).
+
+            Keys and the SEO context (JSON-LD, descriptions) are made here, by whichever of the two processes
+            takes the page, not for every page before they start.
+            """
+            save_as, template, extra = item
+            jinja_template = self.get_template(template)
+            extra = {**extra, **structured_data.page_extras(template, save_as, extra, self.site_base, self.labels,
+                                                            self.views)}
+            relative_urls = relative and save_as != "404.html"
+            if session is not None:
+                key = session.page_key(self.env, jinja_template, save_as, self.context, extra,
+                                       {"relative_urls": relative_urls})
+                relative_path = "%s/%s" % (edition_dir, save_as) if edition_dir else save_as
+                if session.reuse(relative_path, key, Path(self.output_path) / save_as):
+                    return
+            writer.write_file(save_as, jinja_template, self.context, relative_urls=relative_urls, **extra)
 
         def search_files():  # here, not in the helper process: its shared postings serve the next edition
             self._write_data(self._search_files())
@@ -230,7 +230,9 @@ class ProviderGenerator(Generator):
         page("404.html", "404")
         page("data/index.html", "data", open_data_tables=open_data.HSDS_TABLES, csv_columns=open_data.CSV_COLUMNS)
         shared_work.run(pages, render, search_files, jobs=data_jobs,
-                        worth_sharing=len(pages) + len(self.views) >= shared_work.MIN_ITEMS)
+                        worth_sharing=len(pages) + len(self.views) >= shared_work.MIN_ITEMS,
+                        **(dict(in_child=session.start_edition, report=session.edition_state,
+                                merge=session.add_edition_state) if session is not None else {}))
         if session is not None:
             session.new_edition()
 
@@ -267,7 +269,8 @@ class ProviderGenerator(Generator):
         for relative_path, data in (sorted(files.items()) if isinstance(files, dict) else files):
             path = Path(self.output_path) / relative_path
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(data if isinstance(data, str) else json_dumps(data), encoding="utf-8")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.writelines([data] if isinstance(data, str) else json_chunks(data))
             logger.info('Writing "%s"', path)
             del data  # not held while the next file is made
 

@@ -187,11 +187,12 @@ class Session:
         return True
 
     def start_edition(self):
-        """In an edition's forked process: record this edition's pages only (the parent adds them to its own)."""
+        """In a forked process (an edition's, or an edition's second rendering process): record only the pages
+        this process handles; the process it came from adds them to its own (add_edition_state)."""
         self.entries, self.reused, self.rendered = {}, 0, 0
 
     def edition_state(self):
-        """What a forked edition build recorded (build._finish_edition hands it to add_edition_state)."""
+        """What a forked process recorded since start_edition (sent back to add_edition_state)."""
         return self.entries, self.reused, self.rendered
 
     def add_edition_state(self, state):

@@ -10,6 +10,7 @@ A failure in either process fails the build (the child's through its exit status
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 
@@ -39,11 +40,13 @@ def fork() -> int:
     return os.fork()
 
 
-def run(items, render, own_work=None, jobs=(), worth_sharing=None):
+def run(items, render, own_work=None, jobs=(), worth_sharing=None, in_child=None, report=None, merge=None):
     """Call render(item) for every item and every job(), on two processes when it is worth it (by default when
     there are MIN_ITEMS items or more); call own_work() here, once.
 
     Jobs are taken one at a time before the items (which are taken CHUNK at a time), so two jobs can run at once.
+    What the second process must hand back (the pages it recorded for the page manifest): in_child() runs first
+    thing in it, report() at its end, and merge(what report returned) here afterwards.
     """
     if worth_sharing is None:
         worth_sharing = len(items) >= MIN_ITEMS
@@ -72,24 +75,46 @@ def run(items, render, own_work=None, jobs=(), worth_sharing=None):
             for item in items[start:start + CHUNK]:
                 render(item)
 
+    read_end, write_end = os.pipe() if report is not None else (None, None)
     child = fork()
     if child == 0:
         code = 1
         try:
+            if read_end is not None:
+                os.close(read_end)
+            if in_child is not None:
+                in_child()
             drain()
+            if report is not None:
+                with os.fdopen(write_end, "wb") as pipe:
+                    pickle.dump(report(), pipe, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
         except BaseException:  # noqa: BLE001 - reported through the exit status
             logger.exception("rendering pages failed in the second process")
         finally:
             os._exit(code)
+    if write_end is not None:
+        os.close(write_end)
     try:
         if own_work is not None:
             own_work()
         drain()
+        reported = None
+        if read_end is not None:
+            with os.fdopen(read_end, "rb") as pipe:
+                read_end = None
+                try:
+                    reported = pickle.load(pipe)
+                except (EOFError, pickle.UnpicklingError):
+                    reported = None  # the child failed: its exit status says so below
     except BaseException:
+        if read_end is not None:
+            os.close(read_end)
         os.kill(child, signal.SIGTERM)
         os.waitpid(child, 0)
         raise
     _, status = os.waitpid(child, 0)
     if status != 0:
         raise RuntimeError("rendering pages failed in the second process")
+    if merge is not None and reported is not None:
+        merge(reported)

@@ -81,22 +81,39 @@ def script_text(data) -> Markup:
     return Markup(json_dumps(data))
 
 
+LISTINGS = ("home", "directory", "towns", "payers", "search", "compare", "data")
+
+
+def page_lastmod(template, extra, views):
+    """Return the newest verification date a page shows (its sitemap lastmod), or None."""
+    from . import seo
+
+    if template == "provider":
+        return extra["provider"]["last_verified"]
+    if template in ("town", "payer"):
+        return seo.newest_verified(extra[template]["providers"])
+    if template in LISTINGS:
+        return seo.newest_verified(views)
+    return None
+
+
 def page_extras(template, save_as, extra, base, labels, views):
     """Return the SEO context of one generated page: canonical URL, meta description, JSON-LD and lastmod."""
     from . import seo
 
     out = {} if save_as == "404.html" else {"canonical_url": absolute(base, seo.url_path(save_as))}
+    lastmod = page_lastmod(template, extra, views)
+    if lastmod is not None or template in LISTINGS:
+        out["lastmod"] = lastmod
     if template == "provider":
         view = extra["provider"]
-        out.update(jsonld=script_text(provider_jsonld(view, base)), lastmod=view["last_verified"],
-                   meta_description=seo.provider_description(view, labels))
+        out.update(jsonld=script_text(provider_jsonld(view, base)), meta_description=seo.provider_description(view, labels))
     elif template in ("town", "payer"):
         group = extra[template]
         description = (seo.town_description if template == "town" else seo.payer_description)(group, labels)
-        out.update(meta_description=description, lastmod=seo.newest_verified(group["providers"]),
+        out.update(meta_description=description,
                    jsonld=script_text(item_list_jsonld(description, seo.url_path(save_as), group["providers"], base)))
-    elif template in ("home", "directory", "towns", "payers", "search", "compare", "data"):
-        out["lastmod"] = seo.newest_verified(views)
+    elif template in LISTINGS:
         out["meta_description"] = seo.listing_description(template, views, labels)
     return out
-__all__ = ["provider_jsonld", "item_list_jsonld", "script_text", "page_extras"]
+__all__ = ["provider_jsonld", "item_list_jsonld", "script_text", "page_extras", "page_lastmod"]
