@@ -55,6 +55,52 @@ def test_town_and_payer_pages_list_the_right_providers(fixture_site):
     assert "No listed program has a source that confirms it accepts TRICARE yet" in tricare
 
 
+@pytest.fixture(scope="module")
+def paged_site(tmp_path_factory):
+    """The fixture records with two cards per listing page, as a national-size directory pages its listings."""
+    return build(FIXTURE_PROVIDERS, tmp_path_factory.mktemp("paged") / "output", IOP_LIST_PAGE_SIZE=2,
+                 SITEURL="https://iop.example.org", RELATIVE_URLS=False)
+
+
+def _cards(html):
+    return re.findall(r'<article class="card" data-provider-id="([^"]+)"', html)
+
+
+def test_long_listings_are_split_into_linked_pages(paged_site, fixture_site):
+    single = _cards(read(fixture_site, "providers/index.html"))
+    assert len(single) == len(FIXTURE_IDS)
+    paths = ["providers/index.html"] + ["providers/page/%d/index.html" % n for n in range(2, 4)]
+    pages = [read(paged_site, path) for path in paths]
+    assert [_cards(html) for html in pages] == [single[0:2], single[2:4], single[4:6]]  # same order, all of them
+    assert not (paged_site / "providers" / "page" / "4").exists()
+    titles = [re.search(r"<title>([^<]*)</title>", html).group(1) for html in pages]
+    assert len(set(titles)) == 3 and "(page 2 of 3)" in titles[1]
+    second = pages[1]
+    assert '<ol class="results" start="3"' in second
+    assert 'href="https://iop.example.org/providers/" rel="prev"' in second
+    assert 'href="https://iop.example.org/providers/page/3/" rel="next"' in second
+    assert 'href="https://iop.example.org/providers/page/2/" aria-current="page"' in second
+    assert '<link rel="canonical" href="https://iop.example.org/providers/page/2/">' in second
+    assert 'rel="prev"' not in pages[0] and 'rel="next"' not in pages[2]
+    # Editions page the same way; the sitemap lists every page; short listings stay one page without a pager.
+    assert _cards(read(paged_site, "es/providers/page/2/index.html")) == single[2:4]
+    assert "https://iop.example.org/providers/page/3/" in read(paged_site, "sitemap.xml")
+    assert "pagination" not in read(paged_site, "towns/worcester/index.html")
+    assert "pagination" not in read(fixture_site, "providers/index.html")
+
+
+def test_paged_insurance_listing_numbers_its_structured_data_across_pages(paged_site, fixture_site):
+    import json
+
+    whole = _cards(read(fixture_site, "insurance/masshealth/index.html"))
+    first, second = (read(paged_site, p) for p in ("insurance/masshealth/index.html",
+                                                   "insurance/masshealth/page/2/index.html"))
+    assert _cards(first) + _cards(second) == whole
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', second, re.S).group(1))
+    assert data["numberOfItems"] == len(whole)
+    assert [item["position"] for item in data["itemListElement"]] == list(range(3, len(whole) + 1))
+
+
 def test_provider_page_shows_facts_tracks_hours_and_sources(fixture_site):
     page = text_of(read(fixture_site, "providers/alpha-worcester/index.html"))
     for expected in ("Alpha Test Clinic Worcester", "(508) 555-0101", "1 Test Street", "Worcester", "01608",

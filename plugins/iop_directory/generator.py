@@ -30,6 +30,9 @@ from .vocab import load_vocabularies
 logger = logging.getLogger(__name__)
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[2] / "theme" / "translations"
+# Cards per page of a listing (all programs, a town, an insurance): at national size "all programs" was one 12 MB
+# page. Far above a Massachusetts-size directory, whose listings stay single pages.
+LIST_PAGE_SIZE = 250
 
 
 @functools.lru_cache(maxsize=8)
@@ -214,16 +217,22 @@ class ProviderGenerator(Generator):
         data_jobs = [lambda: self._write_data(self._seo_and_open_data(written)),
                      lambda: self._write_data(compare_data.build_compare_files(self.views))]
 
+        def listing(base_path, template, members, **extra):
+            """A list of provider cards, on pages of IOP_LIST_PAGE_SIZE (one page at Massachusetts size)."""
+            size = self.settings.get("IOP_LIST_PAGE_SIZE", LIST_PAGE_SIZE)
+            for save_as, on_page, pagination in views.list_pages(base_path, members, size):
+                page(save_as, template, page_members=on_page, pagination=pagination, **extra)
+
         page("index.html", "home")
-        page("providers/index.html", "directory")
+        listing("providers/", "directory", self.views)
         for view in self.views:
             page("providers/%s/index.html" % view["id"], "provider", provider=view)
         page("towns/index.html", "towns")
         for town in self.context["towns"]:
-            page("towns/%s/index.html" % town["slug"], "town", town=town)
+            listing("towns/%s/" % town["slug"], "town", town["providers"], town=town)
         page("insurance/index.html", "payers")
         for payer in self.context["payers"]:
-            page("insurance/%s/index.html" % payer["slug"], "payer", payer=payer)
+            listing("insurance/%s/" % payer["slug"], "payer", payer["providers"], payer=payer)
         page("search/index.html", "search")
         page("levels-of-care/index.html", "levels")
         page("compare/index.html", "compare")

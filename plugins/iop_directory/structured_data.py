@@ -61,16 +61,17 @@ def provider_jsonld(view, base: str) -> dict:
     return clinic
 
 
-def item_list_jsonld(name: str, page_path: str, providers, base: str) -> dict:
-    """Return an ItemList of provider pages (for a town or insurance page)."""
+def item_list_jsonld(name: str, page_path: str, providers, base: str, first: int = 1, total: int | None = None) -> dict:
+    """Return an ItemList of provider pages (for a town or insurance page; of one of its pages when it has several:
+    positions from `first`, and `total` items in the whole list)."""
     return {
         "@context": CONTEXT,
         "@type": "ItemList",
         "name": name,
         "url": absolute(base, page_path),
-        "numberOfItems": len(providers),
+        "numberOfItems": len(providers) if total is None else total,
         "itemListElement": [{"@type": "ListItem", "position": i, "name": p["name"], "url": absolute(base, p["url"])}
-                            for i, p in enumerate(providers, start=1)],
+                            for i, p in enumerate(providers, start=first)],
     }
 
 
@@ -91,7 +92,7 @@ def page_lastmod(template, extra, views):
     if template == "provider":
         return extra["provider"]["last_verified"]
     if template in ("town", "payer"):
-        return seo.newest_verified(extra[template]["providers"])
+        return seo.newest_verified(extra.get("page_members", extra[template]["providers"]))
     if template in LISTINGS:
         return seo.newest_verified(views)
     return None
@@ -111,8 +112,10 @@ def page_extras(template, save_as, extra, base, labels, views):
     elif template in ("town", "payer"):
         group = extra[template]
         description = (seo.town_description if template == "town" else seo.payer_description)(group, labels)
-        out.update(meta_description=description,
-                   jsonld=script_text(item_list_jsonld(description, seo.url_path(save_as), group["providers"], base)))
+        paged = extra.get("pagination") or {}
+        members = extra.get("page_members", group["providers"])
+        out.update(meta_description=description, jsonld=script_text(item_list_jsonld(
+            description, seo.url_path(save_as), members, base, paged.get("first", 1), paged.get("total"))))
     elif template in LISTINGS:
         out["meta_description"] = seo.listing_description(template, views, labels)
     return out

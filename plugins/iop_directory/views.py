@@ -307,4 +307,24 @@ def group_by_payer(views, vocab: Vocabularies, labels: Labels):
     return payers
 
 
-__all__ = ["Labels", "provider_view", "group_by_town", "group_by_payer", "hours_scale", "levels_view", "slugify"]
+def list_pages(base_path: str, members: list, size: int):
+    """Split a listing of `members` into pages of `size`: yield (save_as, members on it, pagination or None).
+
+    The first page keeps the listing's own URL (base_path + index.html); the others are base_path/page/N/. A
+    listing that fits on one page is written as before, without pagination. URLs in `pagination` are relative
+    to the site root, like a view's "url".
+    """
+    count = max(1, -(-len(members) // size))
+    if count == 1:
+        yield base_path + "index.html", members, None
+        return
+    urls = [base_path if n == 1 else "%spage/%d/" % (base_path, n) for n in range(1, count + 1)]
+    for n in range(1, count + 1):
+        yield urls[n - 1] + "index.html", members[(n - 1) * size: n * size], {
+            "number": n, "count": count, "first": (n - 1) * size + 1, "total": len(members),
+            "pages": [{"number": k, "url": url} for k, url in enumerate(urls, start=1)],
+            "previous": urls[n - 2] if n > 1 else None, "next": urls[n] if n < count else None,
+        }
+
+
+__all__ = ["Labels", "provider_view", "list_pages", "group_by_town", "group_by_payer", "hours_scale", "levels_view", "slugify"]
