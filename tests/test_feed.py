@@ -46,6 +46,15 @@ def test_feed_is_atom_with_one_entry_per_provider_newest_first(published):
         assert entry.findtext(A + "summary")
 
 
+def test_feed_keeps_only_the_newest_changes(published, tmp_path):
+    """A national-size feed lists the newest changes (feed.MAX_ENTRIES), not every provider."""
+    everything = [e.findtext(A + "id") for e in parse(published).findall(A + "entry")]
+    short = build(FIXTURE_PROVIDERS, tmp_path / "output", settings="publishconf.py", SITEURL=BASE,
+                  IOP_FEED_MAX_ENTRIES=2)
+    newest = [e.findtext(A + "id") for e in parse(short).findall(A + "entry")]
+    assert len(everything) > 2 and newest == everything[:2]
+
+
 def test_added_and_reverified_titles(published):
     entries = {e.findtext(A + "id").rsplit("/", 2)[-2]: e for e in parse(published).findall(A + "entry")}
     assert entries["bravo-boston"].findtext(A + "title") == "Bravo Test Program Boston re-verified"

@@ -258,7 +258,7 @@ class ProviderGenerator(Generator):
         yield from open_data.open_data_files(self.records, self.views, self.vocab, self.places, self.site_base,
                                              self.lang)
         yield feed.FEED_PATH, feed.atom_feed(self.views, self.site_base, self.settings["SITENAME"], self.labels,
-                                             self.lang)
+                                             self.lang, self.settings.get("IOP_FEED_MAX_ENTRIES", feed.MAX_ENTRIES))
         if not self.settings.get("IOP_EDITION_PATH"):  # the root sitemap lists every edition's pages (issue 9)
             entries = [(seo.absolute(self.site_base, seo.url_path(s)), lastmod)
                        for s, lastmod in written if s != "404.html"]
