@@ -36,7 +36,9 @@ PROVIDERS_PATH = os.path.join(HERE, "providers")
 IOP_REPOSITORY_URL = "https://github.com/ma-iop-directory/ma-iop-directory"
 
 # Autoescape is off in Pelican by default; provider text is untrusted, so every template escapes.
-JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True,
+# auto_reload off: a build never edits its templates, and checking each included template's file time on every
+# page (base, crisis banner, compare tray) cost a stat call per include per page. `make serve` rebuilds afresh.
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True, "auto_reload": False,
                      "extensions": ["jinja2.ext.i18n"]}
 
 PAGE_URL = "{slug}/"
