@@ -126,3 +126,30 @@ def test_form_controls_are_labelled(page, fixture_server):
             .filter(e => e.type !== 'hidden' && !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
                          && !e.getAttribute('aria-labelledby')).map(e => e.id || e.name)""")
         assert unlabelled == [], (path, unlabelled)
+
+
+@pytest.fixture(scope="module")
+def paged_server(tmp_path_factory):
+    """The fixture site with two cards per listing page, so listings carry the pager of a national-size site."""
+    from conftest import FIXTURE_PROVIDERS, build, serve
+
+    site = build(FIXTURE_PROVIDERS, tmp_path_factory.mktemp("paged-a11y") / "output", IOP_LIST_PAGE_SIZE=2)
+    server, url = serve(site)
+    yield url
+    server.shutdown()
+
+
+@pytest.mark.parametrize("path", ["providers/page/2/", "es/insurance/masshealth/"])
+def test_paged_listing_has_no_axe_violations_and_fits_320_px(axe_page, browser, paged_server, path):
+    axe_page.goto("%s/%s" % (paged_server, path))
+    settle(axe_page)
+    assert axe_page.locator("nav.pagination a[aria-current='page']").count() == 1
+    violations = run_axe(axe_page)
+    assert violations == [], json.dumps(violations, indent=1)
+    context = browser.new_context(viewport={"width": 320, "height": 700})
+    try:
+        narrow = context.new_page()
+        narrow.goto("%s/%s" % (paged_server, path))
+        assert narrow.evaluate("document.documentElement.scrollWidth") <= 320
+    finally:
+        context.close()
