@@ -314,7 +314,8 @@ class RecordValidator:
         `loader` (build_cache.CachedLoader) may stand in for self.load: same results, reused for unchanged files.
         """
         records, problems, seen = [], [], {}
-        files = [(path, _display(path, root)) for path in expand_paths(paths)]
+        base = Path(root or Path.cwd()).resolve()
+        files = [(path, _display(path, base)) for path in expand_paths(paths)]
         if loader is not None:
             loader.prefetch(files)
         for path, shown in files:
@@ -349,9 +350,10 @@ def expand_paths(paths):
     return files
 
 
-def _display(path: Path, root):
+def _display(path: Path, base: Path):
+    """The path shown in messages: relative to `base` (resolved) when inside it."""
     try:
-        return str(path.resolve().relative_to(Path(root or Path.cwd()).resolve()))
+        return str(path.resolve().relative_to(base))
     except ValueError:
         return str(path)
 

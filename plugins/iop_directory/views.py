@@ -297,13 +297,16 @@ def group_by_town(views):
 def group_by_payer(views, vocab: Vocabularies, labels: Labels):
     """Return one entry per payer in the vocabulary with the providers that confirm accepting it."""
     unknown = [v for v in views if v["insurance"] is None]
+    accepting = {term.slug: [] for term in vocab["insurance"].terms}
+    for view in views:  # one pass, in the views' order (one pass per payer took 0.5 s at 20,000)
+        for slug in dict.fromkeys(i["slug"] for i in view["insurance"] or ()):
+            accepting[slug].append(view)
     payers = []
     for term in vocab["insurance"].terms:
-        accepting = [v for v in views if v["insurance"] and any(i["slug"] == term.slug for i in v["insurance"])]
         category = term.extra.get("category")
         payers.append({"slug": term.slug, "name": labels.term(term), "aliases": list(term.aliases),
                        "category": category, "category_name": labels._(vocab.payer_categories.get(category, category)),
-                       "providers": accepting, "unknown_count": len(unknown)})
+                       "providers": accepting[term.slug], "unknown_count": len(unknown)})
     return payers
 
 
