@@ -2,7 +2,8 @@
 
 A failed build therefore never leaves a half-written output folder: the previous site stays as it was.
 The records are read and validated once; each language edition is then built in its own forked process (its
-memory returned when it ends), whose pages are rendered by two processes (shared_work.py). Pages whose inputs
+memory returned when it ends): side by side for a small directory, one after another for a large one, whose pages
+are then rendered by two processes (shared_work.py). Pages whose inputs
 did not change since the previous build into the same output are hard-linked from it instead of rendered
 (incremental.py); the result is byte-identical to a full build.
 """

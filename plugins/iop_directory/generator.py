@@ -212,7 +212,7 @@ class ProviderGenerator(Generator):
         def search_files():  # here, not in the helper process: its shared postings serve the next edition
             self._write_data(self._search_files())
 
-        # Data files that need every page prepared (the sitemap lists them), first in the queue: when few pages
+        # Data files that need every page listed (the sitemap lists them), first in the queue: when few pages
         # are left to render (a rebuild), the helper process writes them while this one writes the search files.
         data_jobs = [lambda: self._write_data(self._seo_and_open_data(written)),
                      lambda: self._write_data(compare_data.build_compare_files(self.views))]

@@ -143,13 +143,22 @@ def shared_term_files(records, vocab, places):
     """Return the term files of `records` (a function of the records only), computed once per build.
 
     Called by each edition, and by build.py before editions that run side by side, so they all find it done.
+    Records from the build cache are told apart by their content keys (which cover the record, the vocabularies
+    and the place table); others by their search documents, which then have to be made first.
     """
-    documents = [search_index.index_document(r, vocab, places) for r in _ordered(records)]
-    digest = hashlib.sha256()
-    for document in documents:
-        digest.update(json.dumps(document, sort_keys=True).encode() + b"\n")
-    fingerprint = digest.hexdigest()
+    ordered = _ordered(records)
+    documents = None
+    if all(r.content_key for r in ordered):
+        fingerprint = "k" + hashlib.sha256("\n".join(r.content_key for r in ordered).encode()).hexdigest()
+    else:
+        documents = [search_index.index_document(r, vocab, places) for r in ordered]
+        digest = hashlib.sha256()
+        for document in documents:
+            digest.update(json.dumps(document, sort_keys=True).encode() + b"\n")
+        fingerprint = "d" + digest.hexdigest()
     if fingerprint not in _POSTINGS:
+        if documents is None:
+            documents = [search_index.index_document(r, vocab, places) for r in ordered]
         _POSTINGS.clear()
         _POSTINGS[fingerprint] = _term_files(documents)
     return _POSTINGS[fingerprint]
