@@ -112,11 +112,11 @@ def _start_edition(run, session, alone):
     if child == 0:
         os.close(read_end)
         try:
-            session.start_edition()  # report this edition's pages only; the parent adds them up
+            session.start_forked()  # report this edition's pages only; the parent adds them up
             if alone:
                 shared_work.use_one_process()
             run()
-            payload = ("ok", session.edition_state(), search_shards.shared_state())
+            payload = ("ok", session.forked_state(), search_shards.shared_state())
         except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
             try:
                 payload = ("error", pickle.dumps(exc), "%s: %s" % (type(exc).__name__, exc))
@@ -141,7 +141,7 @@ def _finish_edition(child, read_end, session, raise_error=True):
     finally:
         os.waitpid(child, 0)
     if payload[0] == "ok":
-        session.add_edition_state(payload[1])
+        session.add_forked_state(payload[1])
         search_shards.set_shared_state(payload[2])
         return None
     _, pickled, text = payload

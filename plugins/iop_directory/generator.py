@@ -240,8 +240,8 @@ class ProviderGenerator(Generator):
         page("data/index.html", "data", open_data_tables=open_data.HSDS_TABLES, csv_columns=open_data.CSV_COLUMNS)
         shared_work.run(pages, render, search_files, jobs=data_jobs,
                         worth_sharing=len(pages) + len(self.views) >= shared_work.MIN_ITEMS,
-                        **(dict(in_child=session.start_edition, report=session.edition_state,
-                                merge=session.add_edition_state) if session is not None else {}))
+                        **(dict(in_child=session.start_forked, report=session.forked_state,
+                                merge=session.add_forked_state) if session is not None else {}))
         if session is not None:
             session.new_edition()
 

@@ -186,16 +186,16 @@ class Session:
         self.reused += 1
         return True
 
-    def start_edition(self):
+    def start_forked(self):
         """In a forked process (an edition's, or an edition's second rendering process): record only the pages
-        this process handles; the process it came from adds them to its own (add_edition_state)."""
+        this process handles; the process it came from adds them to its own (add_forked_state)."""
         self.entries, self.reused, self.rendered = {}, 0, 0
 
-    def edition_state(self):
-        """What a forked process recorded since start_edition (sent back to add_edition_state)."""
+    def forked_state(self):
+        """What a forked process recorded since start_forked (sent back to add_forked_state)."""
         return self.entries, self.reused, self.rendered
 
-    def add_edition_state(self, state):
+    def add_forked_state(self, state):
         entries, reused, rendered = state
         self.entries.update(entries)
         self.reused += reused
