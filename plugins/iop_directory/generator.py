@@ -20,6 +20,7 @@ from pelican.generators import Generator
 
 from . import build_cache, compare_data, search_index, search_shards, views
 from . import feed, incremental, open_data, seo, shared_work, structured_data
+from .constant_gettext import ConstantGettext
 from .errors import RecordsInvalid, SettingError
 from .jsontext import json_chunks, json_dumps
 from .paths import CONTENT_DIR, PROVIDERS_DIR
@@ -119,6 +120,7 @@ class ProviderGenerator(Generator):
         self.places = load_places()
         self.records = []
         self.views = []
+        self._made_dirs = set()
 
     def generate_context(self):
         self.records = records = shared_records(self.settings)
@@ -277,7 +279,9 @@ class ProviderGenerator(Generator):
         """Write {path: data} or (path, data) pairs; data that is not text is written as JSON."""
         for relative_path, data in (sorted(files.items()) if isinstance(files, dict) else files):
             path = Path(self.output_path) / relative_path
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._made_dirs:  # thousands of files share a few folders: one mkdir each
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made_dirs.add(path.parent)
             with open(path, "w", encoding="utf-8") as handle:
                 handle.writelines([data] if isinstance(data, str) else json_chunks(data))
             logger.info('Writing "%s"', path)
@@ -341,6 +345,8 @@ def install_translations(generator):
         env.add_extension("jinja2.ext.i18n")
     translations = translations_for(generator.settings.get("DEFAULT_LANG", "en"))
     env.install_gettext_translations(translations, newstyle=True)
+    env.iop_gettext = translations.gettext  # for ConstantGettext: literals are translated when compiled
+    env.add_extension(ConstantGettext)
     env.globals["gettext"] = env.globals["_"] = _fast_gettext(translations)  # "_" skips jinja2.ext's alias hop
     env.filters.setdefault("tojson_safe", json_dumps)
     env.globals["card"] = _rendered_once(env, "_macros.html", "card")

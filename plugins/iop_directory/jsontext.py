@@ -32,26 +32,38 @@ class EncodedList:
         return len(self.texts)
 
 
-def json_chunks(data, depth=0):
-    """Yield json_dumps(data) in pieces, the same text in the end: the outer dicts and lists item by item (so a
-    large file is never one string in memory) and EncodedLists as their encoded items."""
+def json_chunks(data):
+    """Yield json_dumps(data) in pieces, the same text in the end: EncodedLists as their encoded items, and the
+    dicts and lists around them item by item (so a large file is never one string in memory); anything without an
+    EncodedList inside is encoded whole (one C-encoder call, not one per value)."""
     if isinstance(data, EncodedList):
         yield "["
         for i, text in enumerate(data.texts):
             yield "," + text if i else text
         yield "]"
-    elif depth < 2 and isinstance(data, dict):
+    elif not _holds_encoded(data):
+        yield json_dumps(data)
+    elif isinstance(data, dict):
         yield "{"
         for i, key in enumerate(sorted(data)):
             yield ("," if i else "") + json_dumps(key) + ":"
-            yield from json_chunks(data[key], depth + 1)
+            yield from json_chunks(data[key])
         yield "}"
-    elif depth < 2 and isinstance(data, list):
+    else:
         yield "["
         for i, item in enumerate(data):
             if i:
                 yield ","
-            yield from json_chunks(item, depth + 1)
+            yield from json_chunks(item)
         yield "]"
-    else:
-        yield json_dumps(data)
+
+
+def _holds_encoded(data, depth=0):
+    """Whether an EncodedList is `data` or among its values down to two levels (where the data files keep them)."""
+    if isinstance(data, EncodedList):
+        return True
+    if depth >= 2 or not isinstance(data, (dict, list, tuple)):
+        return False
+    values = data.values() if isinstance(data, dict) else data
+    return any(_holds_encoded(value, depth + 1) for value in values
+               if isinstance(value, (EncodedList, dict, list, tuple)))
