@@ -375,14 +375,31 @@ def test_editions_built_side_by_side_equal_editions_built_in_turn(tmp_path, monk
     calls = []
     real = build_module._build_editions
     monkeypatch.setattr(build_module, "_build_editions",
-                        lambda runs, session, concurrent: calls.append(concurrent) or real(runs, session, concurrent))
-    for sharded in (False, True):  # the split search's shared term files are computed before the editions fork
+                        lambda runs, session, concurrent, alongside=None:
+                        calls.append((concurrent, alongside is not None)) or real(runs, session, concurrent, alongside))
+    for sharded in (False, True):  # side by side, the split search's shared files are written by the parent
         threshold = {"IOP_SEARCH_SHARD_THRESHOLD": 0} if sharded else {}
         in_turn = build(FIXTURE_PROVIDERS, tmp_path / ("in-turn-%s" % sharded), IOP_CONCURRENT_EDITIONS_MAX_RECORDS=0,
                         **threshold)
         side_by_side = build(FIXTURE_PROVIDERS, tmp_path / ("side-by-side-%s" % sharded), **threshold)
         _assert_same_site(side_by_side, in_turn)
-    assert calls == [False, True, False, True]
+    assert calls == [(False, False), (True, False), (False, False), (True, True)]
+
+
+def test_an_error_while_the_editions_render_side_by_side_fails_the_build_and_keeps_the_site(tmp_path, monkeypatch):
+    from iop_directory import search_shards
+
+    site = build(FIXTURE_PROVIDERS, tmp_path / "output", IOP_SEARCH_SHARD_THRESHOLD=0)
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+    def fails(*args, **kwargs):
+        raise OSError("simulated: disk full while writing the shared search files")
+
+    monkeypatch.setattr(search_shards, "shared_search_files", fails)
+    with pytest.raises(OSError, match="disk full"):
+        build(FIXTURE_PROVIDERS, tmp_path / "output", IOP_SEARCH_SHARD_THRESHOLD=0)
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["output"]  # no staging folder left behind
 
 
 def test_an_error_in_one_of_the_editions_built_side_by_side_fails_the_build(tmp_path, monkeypatch):

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from . import incremental, search_shards, shared_work
 from .errors import RecordsInvalid
-from .generator import prepare_shared_search, shared_records
+from .generator import search_is_split, shared_records, shared_search_files
+from .jsontext import write_files
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,11 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
         editions = list(_editions(base, staging))
         records = shared_records(base)  # read and validated once, before anything is rendered
         gc.freeze()  # the records are kept, unchanged, by the edition processes forked from here: keep them shared
+        limit = base.get("IOP_CONCURRENT_EDITIONS_MAX_RECORDS", CONCURRENT_EDITIONS_MAX_RECORDS)
+        concurrent = len(editions) > 1 and len(records) <= limit and shared_work.can_fork()
+        # Side by side, the search files every edition shares are made here while the editions render (a core
+        # would otherwise wait for them), and written into each edition's folder.
+        shared_search = concurrent and search_is_split(base, records)
         runs = []
         for edition_overrides, edition_output in editions:
             settings = read_settings(str(settings_file), override={
@@ -51,13 +57,16 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
                 "DELETE_OUTPUT_DIRECTORY": False,
                 "CACHE_CONTENT": False,
                 "LOAD_CONTENT_CACHE": False,
+                "IOP_SHARED_SEARCH_FILES_WRITTEN_BY_BUILD": shared_search,
             })
             runs.append(lambda settings=settings: Pelican(settings).run())
-        limit = base.get("IOP_CONCURRENT_EDITIONS_MAX_RECORDS", CONCURRENT_EDITIONS_MAX_RECORDS)
-        concurrent = len(runs) > 1 and len(records) <= limit and shared_work.can_fork()
-        if concurrent:
-            prepare_shared_search(base, records)  # once here, not once in each edition
-        _build_editions(runs, session, concurrent)
+
+        def write_shared_search():
+            files = shared_search_files(base, records)
+            for _, edition_output in editions:
+                write_files(edition_output, files)
+
+        _build_editions(runs, session, concurrent, alongside=write_shared_search if shared_search else None)
         session.finish(staging)
         session.forget()
         _swap_into_place(staging, output, pages=len(session.pages))
@@ -78,9 +87,10 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
 CONCURRENT_EDITIONS_MAX_RECORDS = 3_000
 
 
-def _build_editions(runs, session, concurrent=False):
+def _build_editions(runs, session, concurrent=False, alongside=None):
     """Run each language edition's Pelican build in a forked process, so its memory is returned when it ends
-    (issue 8); all at once when `concurrent`, else one after another.
+    (issue 8); all at once when `concurrent` (then `alongside`, if given, runs here meanwhile), else one after
+    another.
 
     Each edition's views, pages and data files are its own; only the records (read before) are shared. What the
     page manifest and later editions need comes back through a pipe: the pages the edition recorded and the
@@ -96,7 +106,13 @@ def _build_editions(runs, session, concurrent=False):
             _finish_edition(*_start_edition(run, session, alone=False), session)
         return
     started = [_start_edition(run, session, alone=True) for run in runs]
-    errors = [_finish_edition(*edition, session, raise_error=False) for edition in started]
+    errors = []
+    try:
+        if alongside is not None:
+            alongside()
+    except BaseException as exc:  # noqa: BLE001 - raised once every edition process has ended
+        errors.append(exc)
+    errors += [_finish_edition(*edition, session, raise_error=False) for edition in started]
     for error in errors:
         if error is not None:
             raise error

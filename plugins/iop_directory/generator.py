@@ -22,7 +22,7 @@ from . import build_cache, compare_data, search_index, search_shards, views
 from . import feed, incremental, open_data, seo, shared_work, structured_data
 from .constant_gettext import ConstantGettext
 from .errors import RecordsInvalid, SettingError
-from .jsontext import json_chunks, json_dumps
+from .jsontext import json_dumps, write_files
 from .paths import CONTENT_DIR, PROVIDERS_DIR
 from .places import load_places
 from .records import RecordValidator
@@ -102,10 +102,13 @@ def search_is_split(settings, records) -> bool:
     return len(records) > settings.get("IOP_SEARCH_SHARD_THRESHOLD", search_shards.DEFAULT_THRESHOLD)
 
 
-def prepare_shared_search(settings, records):
-    """Compute what every edition's search data shares, before editions that run side by side are forked."""
-    if search_is_split(settings, records):
-        search_shards.shared_term_files(records, load_vocabularies(), load_places())
+def shared_search_files(settings, records):
+    """The search files every edition shares (search_shards.shared_search_files) as (path, text) pairs, or []
+    when the search is one lunr index; for build.py, which writes them once for editions built side by side."""
+    if not search_is_split(settings, records):
+        return []
+    return [(path, data if isinstance(data, str) else json_dumps(data))
+            for path, data in search_shards.shared_search_files(records, load_vocabularies(), load_places())]
 
 
 class ProviderGenerator(Generator):
@@ -252,6 +255,8 @@ class ProviderGenerator(Generator):
 
     def _search_files(self):
         if self.sharded_search():
+            if self.settings.get("IOP_SHARED_SEARCH_FILES_WRITTEN_BY_BUILD"):  # build.py writes them (once)
+                return search_shards.edition_search_files(self.records, self.views, self.vocab, self.places)
             return search_shards.build_sharded_search_files(self.records, self.views, self.vocab, self.places)
         return search_index.build_search_files(self.records, self.views, self.vocab, self.places)
 
@@ -276,16 +281,8 @@ class ProviderGenerator(Generator):
         return [(lang, root if i == 0 else "%s/%s" % (root, lang)) for i, lang in enumerate(editions)]
 
     def _write_data(self, files):
-        """Write {path: data} or (path, data) pairs; data that is not text is written as JSON."""
-        for relative_path, data in (sorted(files.items()) if isinstance(files, dict) else files):
-            path = Path(self.output_path) / relative_path
-            if path.parent not in self._made_dirs:  # thousands of files share a few folders: one mkdir each
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._made_dirs.add(path.parent)
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.writelines([data] if isinstance(data, str) else json_chunks(data))
-            logger.info('Writing "%s"', path)
-            del data  # not held while the next file is made
+        """Write {path: data} or (path, data) pairs into the edition's output (jsontext.write_files)."""
+        write_files(self.output_path, files, self._made_dirs)
 
 
 def _fast_gettext(translations):

@@ -1,6 +1,10 @@
 """The one way data files and inline JSON are serialised: deterministic, compact and safe inside HTML."""
 
 import json
+import logging
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 
 def json_dumps(data) -> str:
@@ -67,3 +71,18 @@ def _holds_encoded(data, depth=0):
     values = data.values() if isinstance(data, dict) else data
     return any(_holds_encoded(value, depth + 1) for value in values
                if isinstance(value, (EncodedList, dict, list, tuple)))
+
+
+def write_files(folder, files, made_dirs=None):
+    """Write {path: data} or (path, data) pairs under `folder`; data that is not text is written as JSON, in
+    pieces (json_chunks). `made_dirs`: a set of folders known to exist, kept between calls."""
+    made_dirs = set() if made_dirs is None else made_dirs
+    for relative_path, data in (sorted(files.items()) if isinstance(files, dict) else files):
+        path = Path(folder) / relative_path
+        if path.parent not in made_dirs:  # thousands of files share a few folders: one mkdir each
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made_dirs.add(path.parent)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.writelines([data] if isinstance(data, str) else json_chunks(data))
+        logger.info('Writing "%s"', path)
+        del data  # not held while the next file is made

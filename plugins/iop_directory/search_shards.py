@@ -84,6 +84,12 @@ def _delta(numbers):
 
 def build_sharded_search_files(records, views, vocab, places):
     """Yield (output path, data) for the sharded search (see the module docstring), one file at a time."""
+    yield from edition_search_files(records, views, vocab, places)
+    yield from shared_search_files(records, vocab, places)
+
+
+def edition_search_files(records, views, vocab, places):
+    """Yield the files made from an edition's views: places.json, the result-card documents and geo.json."""
     view_by_id = {v["id"]: v for v in views}
     ordered = _ordered(records)
     yield "search/data/places.json", search_index.places_data(places)
@@ -107,9 +113,13 @@ def build_sharded_search_files(records, views, vocab, places):
                    for (lat, lon, approx, town), numbers in sorted(points.items())],
         "statewide": _delta(statewide),
     }
-    del points, statewide
 
-    # Text: BM25 over lunr's fields and boosts, precomputed per (term, doc); the same for every edition.
+
+def shared_search_files(records, vocab, places):
+    """Yield the files that are a function of the records alone, the same in every edition: the term files, the
+    filter lists and the manifest (build.py writes them once for editions built side by side)."""
+    ordered = _ordered(records)
+    # Text: BM25 over lunr's fields and boosts, precomputed per (term, doc).
     term_files = shared_term_files(records, vocab, places)
     yield from term_files.items()
     shard_keys = sorted(path.split("/")[-1][:-5] for path in term_files)
@@ -142,7 +152,8 @@ def _ordered(records):
 def shared_term_files(records, vocab, places):
     """Return the term files of `records` (a function of the records only), computed once per build.
 
-    Called by each edition, and by build.py before editions that run side by side, so they all find it done.
+    Called by each edition built one after another (the first computes them, the others find them here) and by
+    build.py while editions built side by side render (then it writes them into every edition itself).
     Records from the build cache are told apart by their content keys (which cover the record, the vocabularies
     and the place table); others by their search documents, which then have to be made first.
     """
