@@ -71,3 +71,33 @@ def test_haversine_known_distance():
     # Worcester City Hall to Boston City Hall is about 39 miles as the crow flies.
     assert 38 < haversine_miles(42.2626, -71.8023, 42.3603, -71.0580) < 40
     assert haversine_miles(42.0, -71.0, 42.0, -71.0) == 0
+
+
+def test_stored_zip_table_is_the_packages_rows():
+    """providers/vocabulary/ma-zip-codes.json is a copy of the zipcodes package's Massachusetts rows; after a
+    version change of the package it is not used (and `python -m iop_directory.places` writes it again)."""
+    import json
+
+    from iop_directory.places import ZIP_TABLE, package_zip_rows, zip_rows
+
+    stored = json.loads((VOCABULARY_DIR / ZIP_TABLE).read_text(encoding="utf-8"))
+    rows, version = package_zip_rows()
+    if stored["zipcodes_version"] == version:
+        assert stored["rows"] == rows
+    assert zip_rows() == rows
+
+
+def test_a_stale_or_broken_zip_table_falls_back_to_the_package(tmp_path):
+    import json
+    import shutil
+
+    from iop_directory.places import ZIP_TABLE, package_zip_rows, zip_rows
+
+    rows, version = package_zip_rows()
+    for name in ("place-aliases.yaml", "ma-municipalities.txt"):
+        shutil.copy(VOCABULARY_DIR / name, tmp_path / name)
+    (tmp_path / ZIP_TABLE).write_text(json.dumps({"zipcodes_version": version + ".old", "rows": rows[:3]}))
+    assert zip_rows(tmp_path) == rows
+    (tmp_path / ZIP_TABLE).write_text("{not json")
+    assert zip_rows(tmp_path) == rows
+    assert load_places.__wrapped__(tmp_path).resolve("01608")[0].place == "Worcester"

@@ -2,21 +2,29 @@
 
 ZIP centroids come from the `zipcodes` package. A town's centroid is the mean of its standard ZIPs'
 centroids, which is approximate and is marked so wherever it is used.
+
+The package's Massachusetts rows are also kept in providers/vocabulary/ma-zip-codes.json, stamped with the
+package's version: the package reads its table of every US ZIP (about 0.25 s) even to list one state's, and
+every build and `iop check` needs the table. The copy is used only when its stamp is the installed version;
+`python -m iop_directory.places` writes it again (tests compare it with the package).
 """
 
+import json
 import math
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
-import zipcodes
 
 from .paths import VOCABULARY_DIR
 
 EARTH_RADIUS_MILES = 3958.8
+ZIP_TABLE = "ma-zip-codes.json"
+ZIP_FIELDS = ("zip_code", "zip_code_type", "city", "acceptable_cities", "lat", "long")
 
 
 def place_key(name: str) -> str:
@@ -120,13 +128,47 @@ def _centre(areas):
     return round(lat, 4), round(lon, 4)
 
 
+def package_zip_rows():
+    """The zipcodes package's Massachusetts rows (the fields the place table uses) and the package's version."""
+    import zipcodes
+
+    rows = [{field: row.get(field, []) if field == "acceptable_cities" else row[field] for field in ZIP_FIELDS}
+            for row in zipcodes.filter_by(state="MA")]
+    return rows, zipcodes.__version__
+
+
+def zip_rows(directory: Path = VOCABULARY_DIR):
+    """The Massachusetts ZIP rows: the stored copy when it was written from the installed package, else the package."""
+    import zipcodes
+
+    try:
+        with open(Path(directory) / ZIP_TABLE, encoding="utf-8") as handle:
+            stored = json.load(handle)
+        if stored.get("zipcodes_version") == zipcodes.__version__:
+            return stored["rows"]
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    return package_zip_rows()[0]
+
+
+def write_zip_table(directory: Path = VOCABULARY_DIR) -> Path:
+    rows, version = package_zip_rows()
+    path = Path(directory) / ZIP_TABLE
+    head = {"source": "the zipcodes package (PyPI), state MA; written by python -m iop_directory.places",
+            "zipcodes_version": version}
+    lines = [json.dumps(row, ensure_ascii=False) for row in rows]  # a row per line: readable diffs
+    path.write_text(json.dumps(head, ensure_ascii=False)[:-1] + ', "rows": [\n' + ",\n".join(lines) + "\n]}\n",
+                    encoding="utf-8")
+    return path
+
+
 @lru_cache(maxsize=2)
 def load_places(directory: Path = VOCABULARY_DIR) -> PlaceTable:
     """Return the Massachusetts place table (cached; built once per process)."""
     with open(Path(directory) / "place-aliases.yaml", encoding="utf-8") as handle:
         aliases = yaml.safe_load(handle) or {}
     zips, by_name, display = {}, {}, {}
-    for row in zipcodes.filter_by(state="MA"):
+    for row in zip_rows(directory):
         area = ZipArea(row["zip_code"], row["city"], float(row["lat"]), float(row["long"]))
         zips[area.zip] = area
         for name in [row["city"], *row.get("acceptable_cities", [])]:
@@ -152,3 +194,7 @@ def load_places(directory: Path = VOCABULARY_DIR) -> PlaceTable:
     if missing:  # the data files and the package disagree: fail loudly rather than reject real towns
         raise RuntimeError("place table lacks municipalities: %s" % ", ".join(missing))
     return PlaceTable(places, zips)
+
+
+if __name__ == "__main__":
+    sys.stdout.write("wrote %s\n" % write_zip_table())
