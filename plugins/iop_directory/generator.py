@@ -310,24 +310,26 @@ def _fast_gettext(translations):
 
 
 def _rendered_once(env, template, name):
-    """Return macro `name` of `template`, keeping what it returns for each (provider view, arguments).
+    """Return macro `name` of `template`, keeping what it returns for each (first argument, other arguments).
 
     A provider's result card is printed on the directory, its town pages and every insurance page that lists it:
-    at national size that is the same card five or more times per edition. The card is a function of its view
-    and its arguments (the macro is imported without the page's context), so the first rendering serves all.
+    at national size that is the same card five or more times per edition; most tracks' hours scales are one of a
+    few dozen. What such a macro prints is a function of its arguments (it is imported without the page's
+    context), and its first argument (a provider view, an hours scale) is an object nothing changes once made
+    and that the edition keeps, so the first rendering serves every later call with the same objects.
     """
     macro, kept = None, {}
 
-    def call(view, *args):
+    def call(first, *args):
         nonlocal macro
-        key = (view["id"], args)
+        key = (id(first), args)
         found = kept.get(key)
-        if found is not None and found[0] is view:
+        if found is not None and found[0] is first:
             return found[1]
         if macro is None:
             macro = getattr(env.get_template(template).module, name)
-        html = macro(view, *args)
-        kept[key] = (view, html)
+        html = macro(first, *args)
+        kept[key] = (first, html)
         return html
 
     return call
@@ -347,6 +349,7 @@ def install_translations(generator):
     env.globals["gettext"] = env.globals["_"] = _fast_gettext(translations)  # "_" skips jinja2.ext's alias hop
     env.filters.setdefault("tojson_safe", json_dumps)
     env.globals["card"] = _rendered_once(env, "_macros.html", "card")
+    env.globals["hours_scale"] = _rendered_once(env, "_hours_scale.html", "hours_scale")
 
 
 def get_generators(pelican):
