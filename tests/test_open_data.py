@@ -179,3 +179,29 @@ def test_data_files_written_in_pieces_are_the_same_text(value, rows):
     wrapped = {"rows": EncodedList(rows), "value": value, "nested": [EncodedList(rows[:2]), "</script>\u2028"]}
     plain = {"rows": rows, "value": value, "nested": [rows[:2], "</script>\u2028"]}
     assert "".join(json_chunks(wrapped)) == json_dumps(plain)
+
+
+def test_each_edition_publishes_the_open_data_with_its_own_urls_and_language(fixture_site):
+    """The /data/ files are made once per build and written for each edition with its base URL and language
+    (shared_files.py): the same records, each edition's own page URLs."""
+    from iop_directory.jsontext import json_dumps
+
+    en_text = (fixture_site / "data" / "providers.json").read_text(encoding="utf-8")
+    en = json.loads(en_text)
+    assert en["language"] == "en"
+    en_base = en["record_schema"][: -len("/data/schema.json")]
+    for lang in ("es", "pt"):
+        edition = fixture_site / lang / "data"
+        data = json.loads((edition / "providers.json").read_text(encoding="utf-8"))
+        assert data["language"] == lang and data["record_schema"] == "%s/%s/data/schema.json" % (en_base, lang)
+        assert [p["derived"]["page_url"] for p in data["providers"]] == \
+            ["%s/%s/providers/%s/" % (en_base, lang, p["id"]) for p in en["providers"]]
+        # everything else is the English edition's, byte for byte
+        assert (edition / "providers.json").read_text(encoding="utf-8") == en_text.replace(
+            json_dumps(en_base + "/")[1:-1], json_dumps("%s/%s/" % (en_base, lang))[1:-1]).replace(
+            '"language":"en"', '"language":"%s"' % lang)
+        rows = list(csv.DictReader(io.StringIO((edition / "providers.csv").read_text(encoding="utf-8"))))
+        assert [r["page_url"] for r in rows] == [r["page_url"].replace(en_base, "%s/%s" % (en_base, lang))
+                                                 for r in csv_rows(fixture_site)]
+        organizations = json.loads((edition / "hsds" / "organizations.json").read_text(encoding="utf-8"))
+        assert all(o["uri"].startswith("%s/%s/providers/" % (en_base, lang)) for o in organizations)

@@ -37,6 +37,8 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     output = Path(output).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".%s.building-" % output.name, dir=output.parent))
+    # What the editions make once and share (shared_files.py); never part of the site
+    shared_dir = Path(tempfile.mkdtemp(prefix=".%s.shared-" % output.name, dir=output.parent))
     session = incremental.current = incremental.Session(settings_file, output, overrides or {})
     try:
         base = read_settings(str(settings_file), override=dict(overrides or {}))
@@ -58,6 +60,7 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
                 "CACHE_CONTENT": False,
                 "LOAD_CONTENT_CACHE": False,
                 "IOP_SHARED_SEARCH_FILES_WRITTEN_BY_BUILD": shared_search,
+                "IOP_SHARED_WORK_DIR": str(shared_dir),
             })
             runs.append(lambda settings=settings: Pelican(settings).run())
 
@@ -75,6 +78,7 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
+        shutil.rmtree(shared_dir, ignore_errors=True)
         incremental.current = None
         gc.unfreeze()
     return output

@@ -19,7 +19,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from . import build_cache, compare_data, search_index, search_shards, views
-from . import feed, incremental, open_data, seo, shared_work, structured_data
+from . import feed, incremental, open_data, seo, shared_files, shared_work, structured_data
 from .constant_gettext import ConstantGettext
 from .errors import RecordsInvalid, SettingError
 from .jsontext import json_dumps, write_files
@@ -219,8 +219,12 @@ class ProviderGenerator(Generator):
 
         # Data files that need every page listed (the sitemap lists them), first in the queue: when few pages
         # are left to render (a rebuild), the helper process writes them while this one writes the search files.
-        data_jobs = [lambda: self._write_data(self._seo_and_open_data(written)),
+        data_jobs = [lambda: self._write_data(self._seo_files(written)),
                      lambda: self._write_data(compare_data.build_compare_files(self.views))]
+        open_data_job = lambda: self._write_data(self._open_data())  # noqa: E731
+        # The edition that makes the files every edition shares (shared_files.py) does so first; the others last,
+        # when it has most likely finished.
+        early = not self.settings.get("IOP_EDITION_PATH")
 
         def listing(base_path, template, members, **extra):
             """A list of provider cards, on pages of IOP_LIST_PAGE_SIZE (one page at Massachusetts size)."""
@@ -243,7 +247,8 @@ class ProviderGenerator(Generator):
         page("compare/index.html", "compare")
         page("404.html", "404")
         page("data/index.html", "data", open_data_tables=open_data.HSDS_TABLES, csv_columns=open_data.CSV_COLUMNS)
-        shared_work.run(pages, render, search_files, jobs=data_jobs,
+        shared_work.run(pages, render, search_files, jobs=[open_data_job] + data_jobs if early else data_jobs,
+                        late_jobs=[] if early else [open_data_job],
                         worth_sharing=len(pages) + len(self.views) >= shared_work.MIN_ITEMS,
                         **(dict(in_child=session.start_forked, report=session.forked_state,
                                 merge=session.add_forked_state) if session is not None else {}))
@@ -260,10 +265,18 @@ class ProviderGenerator(Generator):
             return search_shards.build_sharded_search_files(self.records, self.views, self.vocab, self.places)
         return search_index.build_search_files(self.records, self.views, self.vocab, self.places)
 
-    def _seo_and_open_data(self, written):
-        """Yield (path, data) for sitemap.xml, robots.txt, the Atom feed and the /data/ files (issue 6)."""
-        yield from open_data.open_data_files(self.records, self.views, self.vocab, self.places, self.site_base,
-                                             self.lang)
+    def _open_data(self):
+        """Yield (path, data) for the /data/ files (issue 6); made once for all editions when they can share."""
+        def make(base, lang):
+            return open_data.open_data_files(self.records, self.views, self.vocab, self.places, base, lang)
+
+        folder = self.settings.get("IOP_SHARED_WORK_DIR")
+        if folder and shared_files.can_share(self.site_base, self.lang):
+            return shared_files.edition_files(folder, "open-data", make, self.site_base, self.lang)
+        return make(self.site_base, self.lang)
+
+    def _seo_files(self, written):
+        """Yield (path, data) for sitemap.xml, robots.txt and the Atom feed (issue 6)."""
         yield feed.FEED_PATH, feed.atom_feed(self.views, self.site_base, self.settings["SITENAME"], self.labels,
                                              self.lang, self.settings.get("IOP_FEED_MAX_ENTRIES", feed.MAX_ENTRIES))
         if not self.settings.get("IOP_EDITION_PATH"):  # the root sitemap lists every edition's pages (issue 9)

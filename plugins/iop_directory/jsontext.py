@@ -36,6 +36,15 @@ class EncodedList:
         return len(self.texts)
 
 
+class EncodedText:
+    """Text already encoded (JSON, CSV, XML), as an iterable of pieces: written as it comes (write_files)."""
+
+    __slots__ = ("pieces",)
+
+    def __init__(self, pieces):
+        self.pieces = pieces
+
+
 def json_chunks(data):
     """Yield json_dumps(data) in pieces, the same text in the end: EncodedLists as their encoded items, and the
     dicts and lists around them item by item (so a large file is never one string in memory); anything without an
@@ -74,8 +83,8 @@ def _holds_encoded(data, depth=0):
 
 
 def write_files(folder, files, made_dirs=None):
-    """Write {path: data} or (path, data) pairs under `folder`; data that is not text is written as JSON, in
-    pieces (json_chunks). `made_dirs`: a set of folders known to exist, kept between calls."""
+    """Write {path: data} or (path, data) pairs under `folder`: text, EncodedText, or else JSON in pieces
+    (json_chunks). `made_dirs`: a set of folders known to exist, kept between calls."""
     made_dirs = set() if made_dirs is None else made_dirs
     for relative_path, data in (sorted(files.items()) if isinstance(files, dict) else files):
         path = Path(folder) / relative_path
@@ -83,6 +92,7 @@ def write_files(folder, files, made_dirs=None):
             path.parent.mkdir(parents=True, exist_ok=True)
             made_dirs.add(path.parent)
         with open(path, "w", encoding="utf-8") as handle:
-            handle.writelines([data] if isinstance(data, str) else json_chunks(data))
+            handle.writelines([data] if isinstance(data, str)
+                              else data.pieces if isinstance(data, EncodedText) else json_chunks(data))
         logger.info('Writing "%s"', path)
         del data  # not held while the next file is made

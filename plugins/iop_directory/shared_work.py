@@ -40,11 +40,13 @@ def fork() -> int:
     return os.fork()
 
 
-def run(items, render, own_work=None, jobs=(), worth_sharing=None, in_child=None, report=None, merge=None):
-    """Call render(item) for every item and every job(), on two processes when it is worth it (by default when
-    there are MIN_ITEMS items or more); call own_work() here, once.
+def run(items, render, own_work=None, jobs=(), worth_sharing=None, in_child=None, report=None, merge=None,
+        late_jobs=()):
+    """Call render(item) for every item and every job() and late job, on two processes when it is worth it (by
+    default when there are MIN_ITEMS items or more); call own_work() here, once.
 
-    Jobs are taken one at a time before the items (which are taken CHUNK at a time), so two jobs can run at once.
+    Jobs are taken one at a time before the items (which are taken CHUNK at a time), so two jobs can run at once;
+    late jobs after the items.
     What the second process must hand back (the pages it recorded for the page manifest): in_child() runs first
     thing in it, report() at its end, and merge(what report returned) here afterwards.
     """
@@ -57,9 +59,12 @@ def run(items, render, own_work=None, jobs=(), worth_sharing=None, in_child=None
             job()
         for item in items:
             render(item)
+        for job in late_jobs:
+            job()
         return
     counter = multiprocessing.get_context("fork").Value("q", 0)
-    jobs = list(jobs)
+    jobs, late_jobs = list(jobs), list(late_jobs)
+    chunks = -(-len(items) // CHUNK)
 
     def drain():
         while True:
@@ -70,10 +75,14 @@ def run(items, render, own_work=None, jobs=(), worth_sharing=None, in_child=None
                 jobs[turn]()
                 continue
             start = (turn - len(jobs)) * CHUNK
-            if start >= len(items):
+            if start < len(items):
+                for item in items[start:start + CHUNK]:
+                    render(item)
+                continue
+            late = turn - len(jobs) - chunks
+            if late >= len(late_jobs):
                 return
-            for item in items[start:start + CHUNK]:
-                render(item)
+            late_jobs[late]()
 
     read_end, write_end = os.pipe() if report is not None else (None, None)
     child = fork()
