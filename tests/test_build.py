@@ -295,6 +295,41 @@ def test_incremental_rebuild_after_deleting_and_adding_records_equals_a_full_bui
     _assert_same_site(site, _full_build(records_copy, tmp_path / "full", monkeypatch, tmp_path))
 
 
+def test_a_page_whose_description_counts_programs_is_rendered_again_when_one_is_added(tmp_path, records_copy,
+                                                                                      monkeypatch):
+    """The search page's meta description counts the programs: after one is added, the rebuilt page says so and
+    the site equals a full build."""
+    site = build(records_copy, tmp_path / "output")
+    assert "schedule and therapy — 6 programs\"" in read(site, "search/index.html")
+    text = (records_copy / "alpha-worcester.yaml").read_text(encoding="utf-8")
+    (records_copy / "golf-worcester.yaml").write_text(
+        text.replace("Alpha Test Clinic Worcester", "Golf Test Clinic Worcester")
+        .replace("alpha.test-provider", "golf.test-provider"), encoding="utf-8")
+    build(records_copy, tmp_path / "output")
+    assert "schedule and therapy — 7 programs\"" in read(site, "search/index.html")
+    _assert_same_site(site, _full_build(records_copy, tmp_path / "full", monkeypatch, tmp_path))
+
+
+def test_page_keys_cover_what_the_seo_context_is_made_from(tmp_path, monkeypatch):
+    """A page is keyed before its SEO context (descriptions, JSON-LD) is made, so that a reused page never has it
+    made: the values it is made from are part of the key even when the template does not read them."""
+    from jinja2 import DictLoader, Environment
+
+    from iop_directory import incremental
+
+    monkeypatch.setenv("IOP_BUILD_CACHE", str(tmp_path / "cache"))
+    env = Environment(loader=DictLoader({"search": "<meta content=\"{{ meta_description }}\">"}))
+    session = incremental.Session(REPO / "pelicanconf.py", tmp_path / "output", {})
+    template = env.get_template("search")
+
+    def key(views):
+        return session.page_key(env, template, "search/index.html", {}, {}, {}, {"views": views})
+
+    one, two = [{"id": "a", "name": "A"}], [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
+    assert key(one) != key(two)
+    assert key(one) == key([{"id": "a", "name": "A"}])  # equal values, other objects: the same key
+
+
 def test_failed_incremental_build_leaves_previous_output_untouched(tmp_path, records_copy, monkeypatch):
     from iop_directory.errors import RecordsInvalid
 

@@ -199,19 +199,22 @@ class ProviderGenerator(Generator):
             """Write one page, or hard-link the previous build's when its key is unchanged (incremental.py).
 
             Keys and the SEO context (JSON-LD, descriptions) are made here, by whichever of the two processes
-            takes the page, not for every page before they start.
+            takes the page, not for every page before they start; the SEO context only for pages rendered.
             """
             save_as, template, extra = item
             jinja_template = self.get_template(template)
-            extra = {**extra, **structured_data.page_extras(template, save_as, extra, self.site_base, self.labels,
-                                                            self.views)}
             relative_urls = relative and save_as != "404.html"
             if session is not None:
+                # keyed by what the SEO context is made from, so a reused page never has it made
+                inputs = structured_data.page_extras_inputs(template, extra, self.views)
+                inputs["base and language"] = [self.site_base, self.lang]
                 key = session.page_key(self.env, jinja_template, save_as, self.context, extra,
-                                       {"relative_urls": relative_urls})
+                                       {"relative_urls": relative_urls}, inputs)
                 relative_path = "%s/%s" % (edition_dir, save_as) if edition_dir else save_as
                 if session.reuse(relative_path, key, Path(self.output_path) / save_as):
                     return
+            extra = {**extra, **structured_data.page_extras(template, save_as, extra, self.site_base, self.labels,
+                                                            self.views)}
             writer.write_file(save_as, jinja_template, self.context, relative_urls=relative_urls, **extra)
 
         def search_files():  # here, not in the helper process: its shared postings serve the next edition

@@ -139,16 +139,21 @@ class Session:
         else:
             text = json.dumps([self._digest(v, depth + 1) for v in value])
         digest = "h" + hashlib.sha256(text.encode()).hexdigest()
-        if depth in (0, 3):  # context values, and the views inside town and payer groups: shared by many pages
+        if depth in (0, 1, 3):  # context values, a listing's group (on each of its pages), the views in groups
             self._value_hashes[memo_key] = (value, digest)
         return digest
 
-    def page_key(self, env, template, save_as, context, extra, write_options):
+    def page_key(self, env, template, save_as, context, extra, write_options, inputs=None):
+        """Return the page's key, or None when it cannot be known. `inputs`: values the page's template does not
+        read itself but what it prints is made from (the SEO context is made from them only when the page has to
+        be rendered); every one of them is hashed."""
         names = self.template_names(env, template.name)
         if names is None:
             return None
         parts = [self.key, save_as, template.name, json.dumps(write_options, sort_keys=True)]
         try:
+            for name in sorted(inputs or ()):
+                parts.append("\0%s=%s" % (name, self._digest(inputs[name], 1)))
             for name in names:
                 if name in extra:
                     parts.append(name + "=" + self._digest(extra[name], 1))
