@@ -1,7 +1,6 @@
 """Accessibility in real Chromium: axe-core (WCAG 2.2 AA) on every page type, keyboard use, narrow and zoomed."""
 
 import json
-from pathlib import Path
 
 import pytest
 

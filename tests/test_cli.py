@@ -1,11 +1,8 @@
 """The `iop` command: exit codes and one-line messages, never a traceback."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from iop_directory import cli
 

@@ -4,10 +4,8 @@ import csv
 import io
 import json
 import shutil
-from pathlib import Path
 
 import jsonschema
-import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
