@@ -476,9 +476,16 @@ def test_shared_work_renders_every_item_once_on_two_processes(tmp_path, monkeypa
     monkeypatch.setattr(shared_work, "CHUNK", 1)
     done = []
     jobs = [lambda n=n: (tmp_path / ("job-%d" % n)).write_text(str(os.getpid()), encoding="utf-8") for n in range(3)]
-    shared_work.run(list(range(200)), _record_pid(tmp_path), lambda: done.append(os.getpid()), jobs=jobs)
+    late = [lambda n=n: (tmp_path / ("late-%d" % n)).write_text(  # taken once every item has been taken
+        str(len([p for p in tmp_path.iterdir() if p.name.isdigit()]) >= 200 - 2), encoding="utf-8") for n in range(2)]
+    shared_work.run(list(range(200)), _record_pid(tmp_path), lambda: done.append(os.getpid()), jobs=jobs,
+                    late_jobs=late)
     assert done == [os.getpid()]  # the own work ran once, here
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("job-")) == ["job-0", "job-1", "job-2"]
+    assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir() if p.name.startswith("late-")} == \
+        {"late-0": "True", "late-1": "True"}
+    for p in tmp_path.glob("late-*"):
+        p.unlink()
     assert sorted(int(p.name) for p in tmp_path.iterdir() if not p.name.startswith("job-")) == list(range(200))
     writers = {p.read_text(encoding="utf-8") for p in tmp_path.iterdir()}
     assert str(os.getpid()) in writers and len(writers) == 2
