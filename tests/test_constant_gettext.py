@@ -76,3 +76,13 @@ def test_calls_with_variables_or_in_autoescape_templates_stay_at_runtime():
     # page.html has an {% autoescape %} block: nothing in it is folded
     env.get_template("page.html").render(labels=Labels(), label="")
     assert "All programs" in calls and "Page %(n)s" in calls
+
+
+def test_a_literal_the_runtime_call_would_fail_on_is_left_to_it():
+    """'50% off' % {} fails; folded, it would stop the template from compiling even where it is never printed."""
+    env = environment(gettext.NullTranslations(), constant=True)
+    env.loader.mapping["odd.html"] = "{% if show %}{{ _('50% off') }}{% endif %}ok"
+    template = env.get_template("odd.html")
+    assert template.render(show=False) == "ok"
+    with pytest.raises((ValueError, TypeError)):  # as without the extension
+        template.render(show=True)

@@ -26,11 +26,15 @@ class ConstantGettext(Extension):
         i = 0
         while i < len(tokens):
             token = tokens[i]
+            text = None
             if (token.type == "name" and token.value in NAMES and i + 3 < len(tokens)
                     and tokens[i + 1].type == "lparen" and tokens[i + 2].type == "string"
                     and tokens[i + 3].type == "rparen" and not (out and out[-1].type == "dot")):
-                # "% {}" as the runtime gettext applies it ("%%" becomes "%")
-                text = translate(tokens[i + 2].value) % {}
+                try:  # "% {}" as the runtime gettext applies it ("%%" becomes "%")
+                    text = translate(tokens[i + 2].value) % {}
+                except (ValueError, TypeError, KeyError):
+                    text = None  # a stray "%" or a variable not given: fails where the runtime call would, if run
+            if text is not None:
                 line = token.lineno
                 out += [Token(line, "lparen", "("), Token(line, "string", text), Token(line, "pipe", "|"),
                         Token(line, "name", "safe"), Token(line, "rparen", ")")]
