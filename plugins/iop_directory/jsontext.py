@@ -82,6 +82,13 @@ def _holds_encoded(data, depth=0):
                if isinstance(value, (EncodedList, dict, list, tuple)))
 
 
+def text_pieces(data):
+    """The text of one data file in pieces: text as it is, an EncodedText's pieces, anything else as JSON."""
+    if isinstance(data, str):
+        return [data]
+    return data.pieces if isinstance(data, EncodedText) else json_chunks(data)
+
+
 def write_files(folder, files, made_dirs=None):
     """Write {path: data} or (path, data) pairs under `folder`: text, EncodedText, or else JSON in pieces
     (json_chunks). `made_dirs`: a set of folders known to exist, kept between calls."""
@@ -92,7 +99,6 @@ def write_files(folder, files, made_dirs=None):
             path.parent.mkdir(parents=True, exist_ok=True)
             made_dirs.add(path.parent)
         with open(path, "w", encoding="utf-8") as handle:
-            handle.writelines([data] if isinstance(data, str)
-                              else data.pieces if isinstance(data, EncodedText) else json_chunks(data))
+            handle.writelines(text_pieces(data))
         logger.info('Writing "%s"', path)
         del data  # not held while the next file is made

@@ -16,7 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from .jsontext import EncodedText, json_chunks, json_dumps
+from .jsontext import EncodedText, json_dumps, text_pieces
 
 BASE, LANG = "\x00iop-base\x00", "\x00iop-lang\x00"
 _PLAIN_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._~:/?#@!$()*+;=%\[\]-]*")
@@ -78,7 +78,7 @@ def _make_and_keep(kept, make):
         with os.fdopen(fd, "wb") as handle:
             for path, data in make(BASE, LANG):
                 marshal.dump(path, handle)
-                pieces = _keep_pieces(handle, [data] if isinstance(data, str) else json_chunks(data))
+                pieces = _keep_pieces(handle, text_pieces(data))
                 yield path, pieces
                 for _ in pieces:  # keep the whole file even if the reader stopped early
                     pass
