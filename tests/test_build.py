@@ -492,7 +492,7 @@ def test_shared_work_renders_every_item_once_on_two_processes(tmp_path, monkeypa
 
 
 @needs_two_cores
-def test_shared_work_fails_when_either_process_fails(tmp_path, monkeypatch):
+def test_shared_work_fails_when_either_process_fails(tmp_path, monkeypatch, capfd):
     import os
 
 
@@ -507,8 +507,21 @@ def test_shared_work_fails_when_either_process_fails(tmp_path, monkeypatch):
         import time
         time.sleep(0.5)  # the child takes every item meanwhile
 
-    with pytest.raises(RuntimeError, match="second process"):
+    # The child's own error is raised here (printed by the CLI as one line), not a vague one after its traceback.
+    with pytest.raises(ValueError, match="simulated failure"):
         shared_work.run(list(range(50)), fails_in_child, own_work_slowly)
+    assert "Traceback" not in capfd.readouterr().err
+
+    class Unpicklable(Exception):
+        def __reduce__(self):
+            raise TypeError("cannot be pickled")
+
+    def fails_unpicklably_in_child(item):
+        if os.getpid() != parent:
+            raise Unpicklable("simulated odd failure")
+
+    with pytest.raises(RuntimeError, match="Unpicklable: simulated odd failure"):
+        shared_work.run(list(range(50)), fails_unpicklably_in_child, own_work_slowly)
 
     def fails_here():
         raise ValueError("simulated failure")

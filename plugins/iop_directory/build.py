@@ -12,7 +12,6 @@ import gc
 import glob
 import logging
 import os
-import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -107,7 +106,7 @@ def _build_editions(runs, session, concurrent=False, alongside=None):
         return
     if not concurrent:
         for run in runs:
-            _finish_edition(*_start_edition(run, session, alone=False), session)
+            _finish_edition(_start_edition(run, session, alone=False), session)
         return
     started = [_start_edition(run, session, alone=True) for run in runs]
     errors = []
@@ -116,64 +115,36 @@ def _build_editions(runs, session, concurrent=False, alongside=None):
             alongside()
     except BaseException as exc:  # noqa: BLE001 - raised once every edition process has ended
         errors.append(exc)
-    errors += [_finish_edition(*edition, session, raise_error=False) for edition in started]
-    for error in errors:
-        if error is not None:
-            raise error
+    for edition in started:
+        try:
+            _finish_edition(edition, session)
+        except BaseException as exc:  # noqa: BLE001 - the others are waited for first
+            errors.append(exc)
+    if errors:
+        raise errors[0]
 
 
 def _start_edition(run, session, alone):
-    """Fork the process that runs one edition; return (pid, read end of its result pipe).
+    """Fork the process that runs one edition (shared_work.start); return its handle.
 
     `alone`: the edition renders its pages in its own process only (the other cores build other editions).
+    What the page manifest and later editions need comes back: the pages it recorded and the search postings.
     """
-    read_end, write_end = os.pipe()
-    child = shared_work.fork()
-    if child == 0:
-        os.close(read_end)
-        try:
-            session.start_forked()  # report this edition's pages only; the parent adds them up
-            if alone:
-                shared_work.use_one_process()
-            run()
-            payload = ("ok", session.forked_state(), search_shards.shared_state())
-        except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
-            try:
-                payload = ("error", pickle.dumps(exc), "%s: %s" % (type(exc).__name__, exc))
-            except Exception:  # noqa: BLE001 - an exception that cannot be pickled: its text will do
-                payload = ("error", None, "%s: %s" % (type(exc).__name__, exc))
-        try:
-            with os.fdopen(write_end, "wb") as pipe:
-                pickle.dump(payload, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    return child, read_end
+    def edition():
+        session.start_forked()  # report this edition's pages only; the parent adds them up
+        if alone:
+            shared_work.use_one_process()
+        run()
+        return session.forked_state(), search_shards.shared_state()
+
+    return shared_work.start(edition)
 
 
-def _finish_edition(child, read_end, session, raise_error=True):
-    """Wait for an edition's process and take its result; raise (or return) its error."""
-    try:
-        with os.fdopen(read_end, "rb") as pipe:
-            payload = pickle.load(pipe)
-    except (EOFError, pickle.UnpicklingError):
-        payload = ("error", None, "the edition's build process ended without a result")
-    finally:
-        os.waitpid(child, 0)
-    if payload[0] == "ok":
-        session.add_forked_state(payload[1])
-        search_shards.set_shared_state(payload[2])
-        return None
-    _, pickled, text = payload
-    try:
-        error = pickle.loads(pickled) if pickled else None
-    except Exception:  # noqa: BLE001
-        error = None
-    if not isinstance(error, BaseException):
-        error = RuntimeError(text)
-    if raise_error:
-        raise error
-    return error
+def _finish_edition(started, session):
+    """Wait for an edition's process and take its result; raise its error."""
+    pages, postings = shared_work.finish(started)
+    session.add_forked_state(pages)
+    search_shards.set_shared_state(postings)
 
 
 def _editions(base: dict, staging: Path):
