@@ -46,11 +46,12 @@ def test_build_refuses_broken_records_and_keeps_output(tmp_path, capsys):
     output = tmp_path / "output"
     output.mkdir()
     (output / "keep.html").write_text("previous site")
+    (output / ".iop-build").write_text("made by a build")
     code = cli.main(["build", "--providers", str(FIXTURES / "broken"), "--output", str(output)])
     assert code == 1
     err = capsys.readouterr().err
     assert "build stopped" in err and "was not changed" in err
-    assert [p.name for p in output.iterdir()] == ["keep.html"]
+    assert sorted(p.name for p in output.iterdir()) == [".iop-build", "keep.html"]
     assert not [p for p in tmp_path.iterdir() if p.name != "output"], "staging folder left behind"
 
 
@@ -64,3 +65,44 @@ def test_build_writes_the_site(tmp_path, capsys):
 def test_no_command_shows_usage():
     result = subprocess.run([str(IOP)], capture_output=True, text=True)
     assert result.returncode == 2 and "usage: iop" in result.stderr
+
+
+def _tree(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_build_never_replaces_a_folder_it_did_not_make(tmp_path, capsys):
+    """The build swaps a whole site into its output folder: a folder of other files, one holding the records, or a
+    file is refused (exit 2) and left exactly as it was."""
+    providers = tmp_path / "project" / "providers"
+    providers.mkdir(parents=True)
+    (providers / "alpha-worcester.yaml").write_bytes((FIXTURES / "providers" / "alpha-worcester.yaml").read_bytes())
+    (tmp_path / "project" / "notes.txt").write_text("mine")
+    documents = tmp_path / "documents"
+    documents.mkdir()
+    (documents / "thesis.txt").write_text("mine too")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    before = _tree(tmp_path)
+    for output, said in [(tmp_path / "project", "which the build reads"),
+                         (providers / "site", "which the build reads"),
+                         (documents, "not empty and was not made by `iop build`"),
+                         (a_file, "is a file")]:
+        assert cli.main(["build", "--providers", str(providers), "--output", str(output)]) == 2
+        err = capsys.readouterr().err
+        assert "build refused" in err and said in err and "Traceback" not in err
+    assert _tree(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "documents", "project"]  # no staging left
+
+
+def test_build_replaces_its_own_output_and_an_empty_folder(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli.main(["build", "--providers", str(FIXTURES / "providers"), "--output", str(empty)]) == 0
+    assert (empty / ".iop-build").is_file()
+    (empty / "providers" / "alpha-worcester" / "index.html").write_text("edited by hand")
+    assert cli.main(["build", "--providers", str(FIXTURES / "providers"), "--output", str(empty)]) == 0
+    assert "edited by hand" not in (empty / "providers" / "alpha-worcester" / "index.html").read_text()
+    # a site built before sites carried the stamp is recognised by the files every build writes
+    (empty / ".iop-build").unlink()
+    assert cli.main(["build", "--providers", str(FIXTURES / "providers"), "--output", str(empty)]) == 0

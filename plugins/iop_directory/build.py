@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import incremental, search_shards, shared_work
+from . import incremental, output_folder, search_shards, shared_work
 from .errors import RecordsInvalid
 from .generator import search_is_split, shared_records, shared_search_files
 from .jsontext import write_files
@@ -34,13 +34,14 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     from pelican.settings import read_settings
 
     output = Path(output).resolve()
+    base = read_settings(str(settings_file), override=dict(overrides or {}))
+    output_folder.check(output, _sources(base, settings_file))  # before anything is written
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".%s.building-" % output.name, dir=output.parent))
     # What the editions make once and share (shared_files.py); never part of the site
     shared_dir = Path(tempfile.mkdtemp(prefix=".%s.shared-" % output.name, dir=output.parent))
     session = incremental.current = incremental.Session(settings_file, output, overrides or {})
     try:
-        base = read_settings(str(settings_file), override=dict(overrides or {}))
         editions = list(_editions(base, staging))
         records = shared_records(base)  # read and validated once, before anything is rendered
         gc.freeze()  # the records are kept, unchanged, by the edition processes forked from here: keep them shared
@@ -69,6 +70,7 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
                 write_files(edition_output, files)
 
         _build_editions(runs, session, concurrent, alongside=write_shared_search if shared_search else None)
+        output_folder.stamp(staging)
         session.finish(staging)
         session.forget()
         _swap_into_place(staging, output, pages=len(session.pages))
@@ -81,6 +83,17 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
         incremental.current = None
         gc.unfreeze()
     return output
+
+
+def _sources(settings: dict, settings_file: Path):
+    """The paths a build reads, which its output folder must never hold."""
+    from .generator import providers_path
+    from .paths import REPO_ROOT
+
+    paths = [Path(settings_file), providers_path(settings), REPO_ROOT / "theme", REPO_ROOT / "plugins"]
+    if settings.get("PATH"):
+        paths.append(Path(settings["PATH"]))
+    return paths
 
 
 # Up to this many records the language editions are built at the same time, one process each (each renders its

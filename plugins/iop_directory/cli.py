@@ -5,7 +5,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .errors import RecordsInvalid
+from .errors import OutputRefused, RecordsInvalid
 from .paths import PROVIDERS_DIR, REPO_ROOT
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,9 @@ def cmd_build(args) -> int:
         overrides["PROVIDERS_PATH"] = str(Path(args.providers).resolve())
     try:
         output = build_site(settings, Path(args.output), overrides)
+    except OutputRefused as refused:
+        print("build refused: %s; nothing was changed" % refused, file=sys.stderr)
+        return 2
     except RecordsInvalid as invalid:
         _report(invalid.errors, sys.stderr)
         print("build stopped: %d error(s) in provider records; %s was not changed" % (len(invalid.errors), args.output),

@@ -40,3 +40,8 @@ class RecordsInvalid(Exception):
 
 class SettingError(Exception):
     """A Pelican setting the plugin needs is missing or wrong."""
+
+
+class OutputRefused(Exception):
+    """Raised by the build before anything is written when the output folder must not be replaced: it is a file,
+    it holds the sources, or it holds files the build did not make (the build replaces the whole folder)."""
