@@ -88,7 +88,7 @@ def test_syntax_error_reports_its_line(validator, tmp_path):
     _, problems = problems_of(validator, tmp_path, GOOD.replace("focus: [mental-health]", "focus: [mental-health"))
     error = only_error(problems)
     assert "YAML syntax error" in error.message
-    assert error.line >= 6 and error.path.endswith("test-program.yaml")
+    assert error.line == 5 and error.path.endswith("test-program.yaml")  # the line of the unclosed [
 
 
 def test_duplicate_key_is_rejected_with_both_lines(validator, tmp_path):
@@ -230,3 +230,53 @@ def test_direction_overrides_and_control_characters_are_rejected(validator, tmp_
         error = only_error(problems)
         assert (error.field, error.line) == ("name", 1)
         assert "U+%04X" % ord(char) in error.message
+
+
+def test_numbers_that_are_not_numbers_are_rejected(validator, tmp_path):
+    text = GOOD.replace("    mode: in-person\n", "    mode: in-person\n    hours_per_week: {min: .nan, max: .inf}\n")
+    _, problems = problems_of(validator, tmp_path, text + "program_length_weeks: {min: .NaN}\n")
+    errors = sorted((p.field, p.message) for p in problems if p.is_error)
+    assert errors == [("program_length_weeks.min", "nan is not a number"),
+                      ("tracks[0].hours_per_week.max", "inf is not a number"),
+                      ("tracks[0].hours_per_week.min", "nan is not a number")]
+
+
+def test_a_wrong_range_says_what_a_range_looks_like(validator, tmp_path):
+    for value, field, said in [('"4-6"', "program_length_weeks", "expected object"),
+                               ("{max: 12}", "program_length_weeks.min", "required field 'min'"),
+                               ("{min: -1}", "program_length_weeks.min", "less than the minimum of 0"),
+                               ("{min: 9, typical: 10}", "program_length_weeks.typical", "unknown field 'typical'")]:
+        _, problems = problems_of(validator, tmp_path, GOOD + "program_length_weeks: %s\n" % value)
+        error = only_error(problems)
+        assert (error.field, error.line) == (field, GOOD.count("\n") + 1), value
+        assert said in error.message and "null" not in error.message, error.format()
+
+
+def test_blank_and_overlong_texts_are_rejected_with_the_limit(validator, tmp_path):
+    error = only_error(problems_of(validator, tmp_path, GOOD.replace("name: Test Program", 'name: "   "'))[1])
+    assert (error.field, error.line) == ("name", 1) and "not only spaces" in error.hint
+    error = only_error(problems_of(validator, tmp_path, GOOD + "notes: %s\n" % ("x" * 3100))[1])
+    assert error.message == "is 3100 characters long; at most 3000 are allowed"
+    assert "xxxx" not in error.format()  # the text itself is not echoed back
+
+
+def test_values_yaml_cannot_read_are_errors_of_their_field(validator, tmp_path):
+    text = GOOD.replace("virtual: false", "virtual: !!bool maybe") + "notes: 0x_\n"
+    _, problems = problems_of(validator, tmp_path, text)
+    errors = sorted((p.field, p.line, p.message) for p in problems if p.is_error)
+    assert errors == [("notes", GOOD.count("\n") + 1, "'0x_' cannot be read as an int"),
+                      ("virtual", 10, "'maybe' cannot be read as a bool")]
+
+
+def test_a_duplicate_key_does_not_hide_the_other_problems(validator, tmp_path):
+    text = GOOD.replace("insurance: [masshealth]", "insurance: [bcbs]") + "phone: (508) 555-0199\n"
+    _, problems = problems_of(validator, tmp_path, text)
+    assert sorted(p.field for p in problems if p.is_error) == ["insurance[0]", "phone"]
+
+
+def test_an_unclosed_quote_or_list_is_reported_where_it_opens(validator, tmp_path):
+    error = only_error(problems_of(validator, tmp_path, GOOD + 'notes: "never closed\n')[1])
+    assert (error.line, error.column) == (GOOD.count("\n") + 1, 8)  # not the line after the end of the file
+    assert "quoted text opened here is not closed" in error.message
+    error = only_error(problems_of(validator, tmp_path, GOOD.replace("focus: [mental-health]", "focus: [mental-health"))[1])
+    assert (error.line, error.column) == (5, 8) and "[ list opened here is not closed" in error.message

@@ -7,6 +7,7 @@ import datetime
 import difflib
 import json
 import logging
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -37,7 +38,11 @@ PATTERN_HINTS = {
     "start": 'a 24-hour time in quotes, such as "09:00" or "17:30"',
     "end": 'a 24-hour time in quotes, such as "12:30" or "21:00"',
     "id": "kebab-case: lowercase letters, digits and single hyphens, equal to the file name",
+    "name": "a name, not only spaces",
 }
+
+
+RANGE_HINT = "write a stated range as {min: N, max: N} (leave max out for \"at least N\"), or null when unknown"
 
 
 def kebab(text: str) -> str:
@@ -157,10 +162,21 @@ class RecordValidator:
         except yaml_loader.YamlProblem as problem:
             return None, [ProviderError(shown, problem.line, problem.column, "", problem.message, problem.hint)]
         except yaml_loader.YamlProblems as problems:
-            return None, [ProviderError(shown, p.line, p.column, "", p.message, p.hint) for p in problems.problems]
+            found = [ProviderError(shown, p.line, p.column, _dotted(p.path), p.message, p.hint)
+                     for p in problems.problems]
+            if problems.parsed is None or not isinstance(problems.parsed[0], dict):
+                return None, found
+            record, more = self._check(path, shown, *problems.parsed)  # the rest of the record, in the same run
+            said = {(p.line, p.column) for p in found}
+            return record, sorted(found + [p for p in more if (p.line, p.column) not in said],
+                                  key=lambda e: (e.line, e.column, e.field))
         if not isinstance(data, dict):
             return None, [ProviderError(shown, 1, 1, "", "a record must be a mapping of field: value",
                                         "start from `iop new` or copy an existing record")]
+        return self._check(path, shown, data, positions, key_positions)
+
+    def _check(self, path, shown, data, positions, key_positions):
+        """Return (record, problems) for the data of a file read as YAML."""
         problems = []
         stem = path.stem
         if path.suffix != ".yaml":
@@ -172,8 +188,12 @@ class RecordValidator:
             line, col = positions.get(("id",), (1, 1))
             problems.append(ProviderError(shown, line, col, "id", "id %r is not the file name %r" % (data["id"], stem),
                                           "set id: %s or remove the id field" % stem))
-        problems += _invisible_character_errors(data, (), shown, positions)
-        problems += self._schema_errors(data, shown, positions, key_positions)
+        value_problems = _value_errors(data, (), shown, positions)
+        problems += value_problems
+        # a value already reported is not reported again by the schema (.inf "is greater than the maximum")
+        said = {(p.line, p.column) for p in value_problems}
+        problems += [p for p in self._schema_errors(data, shown, positions, key_positions)
+                     if (p.line, p.column) not in said]
         problems += self._cross_field_errors(data, shown, positions)
         record = ProviderRecord(stem, path, data, positions)
         return record, sorted(problems, key=lambda e: (e.line, e.column, e.field))
@@ -198,7 +218,16 @@ class RecordValidator:
             return [ProviderError(shown, l, c, field, message, hint)]
 
         if kind in ("oneOf", "anyOf") and error.context:
-            best = jsonschema.exceptions.best_match(error.context)
+            branches = {}
+            for sub in error.context:
+                branches.setdefault(sub.schema_path[0], []).append(sub)
+            if error.instance is not None:  # "or null" is not what a maintainer who wrote a value meant
+                branches = {k: v for k, v in branches.items()
+                            if not all(e.validator == "type" and e.validator_value == "null" for e in v)}
+            if len(branches) == 1:  # every fault of the one shape the value can have, not the first alone
+                return [p for sub in next(iter(branches.values()))
+                        for p in self._explain(sub, data, shown, positions, key_positions)]
+            best = jsonschema.exceptions.best_match([e for v in branches.values() for e in v] or error.context)
             return self._explain(best, data, shown, positions, key_positions)
         if kind == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))
@@ -234,6 +263,8 @@ class RecordValidator:
             expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
             got = _type_name(error.instance)
             hint = "expected %s" % " or ".join(_type_word(t) for t in expected)
+            if expected == ["object"] and {"min", "max"} <= set(error.schema.get("properties", {})):
+                hint = RANGE_HINT
             if last in PATTERN_HINTS:
                 hint = "expected %s" % PATTERN_HINTS[last]
             return one("expected %s, got %s %r" % (" or ".join(expected), got, error.instance), hint)
@@ -255,8 +286,14 @@ class RecordValidator:
             return one("at least one source is required", "add - url: https://... and accessed: YYYY-MM-DD")
         if kind == "uniqueItems":
             return one("a term is listed twice", "list each term once")
-        if kind in ("minLength", "maxLength", "minimum", "maximum", "minItems"):
-            return one(error.message, "")
+        if kind == "maxLength":
+            return one("is %d characters long; at most %d are allowed" % (len(error.instance), error.validator_value),
+                       "shorten it; the page shows the text as written")
+        if kind == "minLength":
+            return one("%r is shorter than %d characters" % (error.instance, error.validator_value),
+                       "write it out in full")
+        if kind in ("minimum", "maximum", "minItems"):
+            return one(error.message, RANGE_HINT if path[-1:] in (("min",), ("max",)) else "")
         return one(error.message)
 
     def _cross_field_errors(self, data, shown, positions):
@@ -322,8 +359,10 @@ class RecordValidator:
             try:
                 record, errors = (loader or self).load(path, shown)
             except Exception as exc:  # one broken file must not hide the others' problems
-                logger.exception("unexpected failure reading %s", path)
-                record, errors = None, [ProviderError(shown, 1, 1, "", "could not be read: %s" % exc)]
+                logger.debug("unexpected failure reading %s", path, exc_info=True)  # shown with iop -v
+                record, errors = None, [ProviderError(
+                    shown, 1, 1, "", "could not be read: %s: %s" % (type(exc).__name__, exc),
+                    "this is a fault of the validator, not only of the file: please report it with the file")]
             problems.extend(errors)
             if record is None:
                 continue
@@ -363,7 +402,9 @@ def _display(path: Path, base: Path):
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
-def _invisible_character_errors(value, path, shown, positions):
+def _value_errors(value, path, shown, positions):
+    """Problems of single values the schema cannot see: invisible control characters in text, and numbers that
+    are not numbers (YAML's .nan and .inf, which no comparison with a minimum or maximum catches)."""
     found = []
     if isinstance(value, str):
         match = _INVISIBLE.search(value)
@@ -372,12 +413,16 @@ def _invisible_character_errors(value, path, shown, positions):
             found.append(ProviderError(shown, line, col, _dotted(path),
                                        "contains the invisible control character U+%04X" % ord(match.group()),
                                        "delete it; it can make the text display differently from how it reads"))
+    elif isinstance(value, float) and not math.isfinite(value):
+        line, col = positions.get(path, (1, 1))
+        found.append(ProviderError(shown, line, col, _dotted(path), "%s is not a number" % value,
+                                   "write a number, or null when the sources do not say"))
     elif isinstance(value, dict):
         for key, item in value.items():
-            found += _invisible_character_errors(item, path + (key,), shown, positions)
+            found += _value_errors(item, path + (key,), shown, positions)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found += _invisible_character_errors(item, path + (index,), shown, positions)
+            found += _value_errors(item, path + (index,), shown, positions)
     return found
 
 

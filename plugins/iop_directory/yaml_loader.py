@@ -23,12 +23,13 @@ _STANDARD_TAGS = frozenset(
 class YamlProblem(Exception):
     """A record that cannot be read as YAML; line and column are 1-based."""
 
-    def __init__(self, message, line=1, column=1, hint=""):
+    def __init__(self, message, line=1, column=1, hint="", path=()):
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
         self.hint = hint
+        self.path = path  # the field it is in, when known
 
 
 class _BoundedLoader(yaml.SafeLoader):
@@ -81,11 +82,21 @@ def decode(raw: bytes) -> str:
             "save the file as UTF-8") from None
 
 
+_UNCLOSED = {"while scanning a quoted scalar": "the quoted text", "while parsing a flow sequence": "the [ list",
+             "while parsing a flow mapping": "the { mapping", "while scanning a double-quoted": "the quoted text"}
+
+
 def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None) or ""
     hint = "check the indentation and quoting on this line"
+    unclosed = next((what for start, what in _UNCLOSED.items() if context.startswith(start)), None)
+    if getattr(exc, "context_mark", None) and unclosed and ("end of stream" in problem or "flow" in context):
+        # found only where the file (or the next line) goes on without closing it: say where it was opened
+        mark = exc.context_mark
+        problem, hint = "%s opened here is not closed" % unclosed, "close it on this line"
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     if "\t" in problem or "'\\t'" in problem:
         hint = "indent with spaces, not tabs"
     elif "expected <document end>" in problem or "but found another document" in str(exc):
@@ -166,16 +177,19 @@ def _build(node):
     builder = _Builder()
     data = builder.build(node, ())
     if builder.problems:
-        raise YamlProblems(builder.problems)
+        raise YamlProblems(builder.problems, (data, builder.positions, builder.key_positions))
     return data, builder.positions, builder.key_positions
 
 
 class YamlProblems(Exception):
     """Several problems found while building data from a well-formed YAML tree."""
 
-    def __init__(self, problems):
+    def __init__(self, problems, parsed=None):
         super().__init__("; ".join(p.message for p in problems))
         self.problems = problems
+        # (data, positions, key_positions) built around the problems (the first of two duplicate keys kept, a
+        # refused value as None), so the rest of the record can still be checked in the same run
+        self.parsed = parsed
 
 
 class _Builder:
@@ -194,7 +208,7 @@ class _Builder:
             line, column = self._where(node)
             self.problems.append(YamlProblem(
                 "YAML tag %s is not allowed" % node.tag, line, column,
-                "remove the tag; records hold plain text, numbers, lists and mappings"))
+                "remove the tag; records hold plain text, numbers, lists and mappings", path))
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -216,7 +230,7 @@ class _Builder:
             if key in first_seen:
                 self.problems.append(YamlProblem(
                     "duplicate key '%s' (first at line %d)" % (key, first_seen[key]), line, column,
-                    "YAML keeps only the last value, which silently loses data; merge the two into one"))
+                    "YAML keeps only the last value, which silently loses data; merge the two into one", path + (key,)))
                 continue
             first_seen[key] = line
             self.key_positions[path + (key,)] = (line, column)
@@ -230,4 +244,12 @@ class _Builder:
             return node.value
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay ISO text; the schema checks their format
-        return self._scalars.construct_object(node)
+        try:
+            return self._scalars.construct_object(node)
+        except Exception:  # noqa: BLE001 - any value the constructor refuses (!!bool maybe, 0x_) is the record's fault
+            line, column = self._where(node)
+            kind = node.tag.rsplit(":", 1)[-1]
+            self.problems.append(YamlProblem(
+                "%r cannot be read as %s %s" % (node.value, "an" if kind[0] in "aeiou" else "a", kind), line, column,
+                "if it is text, put it in quotes; remove any !!%s tag" % kind, path))
+            return None
