@@ -101,3 +101,46 @@ def test_a_stale_or_broken_zip_table_falls_back_to_the_package(tmp_path):
     (tmp_path / ZIP_TABLE).write_text("{not json")
     assert zip_rows(tmp_path) == rows
     assert load_places.__wrapped__(tmp_path).resolve("01608")[0].place == "Worcester"
+
+
+@pytest.mark.parametrize("written, town", [
+    ("Foxboro", "Foxborough"), ("Foxborough", "Foxborough"), ("North Attleboro", "North Attleborough"),
+    ("E Longmeadow", "East Longmeadow"), ("Vineyard Haven", "Tisbury"), ("Marlboro", "Marlborough"),
+    ("Westboro", "Westborough"), ("Worcester", "Worcester"),
+])
+def test_a_towns_other_spellings_are_that_town(places, written, town):
+    """Town pages and duplicate checks group programs by the town, however their addresses spell it."""
+    place = places.place(written)
+    assert place is not None and places.town(place).name == town
+    assert places.zip_matches_place(places.town(place).zips[0], written)
+
+
+def test_a_village_sharing_a_towns_zip_is_not_assumed_to_be_in_it(places):
+    # South Egremont (in Egremont) shares its only ZIP with Mount Washington: ZIPs alone decide nothing
+    for village in ("South Egremont", "Hyannis", "Jamaica Plain"):
+        place = places.place(village)
+        assert places.town(place) is place, village
+    assert places.place("Xboro") is None and places.place("S Egremontboro") is None
+
+
+def test_programs_in_two_spellings_of_a_town_share_its_page(tmp_path):
+    import datetime
+
+    from iop_directory import views
+    from iop_directory.duplicates import probable_duplicates
+    from iop_directory.records import RecordValidator
+    from iop_directory.vocab import load_vocabularies
+
+    for name, city, street in (("one", "Foxboro", "1 Oak Ave"), ("two", "Foxborough", "1 Oak Avenue")):
+        (tmp_path / ("%s.yaml" % name)).write_text(
+            "name: Program %s\nlocations: [{street: %s, city: %s}]\n"
+            "sources: [{url: 'https://program.test-provider.invalid', accessed: 2026-11-01}]\n"
+            "last_verified: 2026-11-01\n" % (name, street, city), encoding="utf-8")
+    today = datetime.date(2026, 11, 24)
+    records, problems = RecordValidator(today=today).load_many([tmp_path])
+    assert [p.format() for p in problems if p.is_error] == [] and len(records) == 2
+    vocab, places = load_vocabularies(), load_places()
+    shown = [views.provider_view(r, vocab, places, views.Labels(lambda text: text), today) for r in records]
+    assert [(t["name"], t["slug"]) for t in views.group_by_town(shown)] == [("Foxborough", "foxborough")]
+    assert [v["locations"][0]["city"] for v in shown] == ["Foxboro", "Foxborough"]  # the address as written
+    assert probable_duplicates(records), "the same street in two spellings of one town is a likely duplicate"

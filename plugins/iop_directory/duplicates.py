@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from .derive import completeness
 from .errors import ProviderError
-from .places import place_key
+from .places import load_places, place_key
 
 NAME_SIMILARITY = 0.9
 LOW_COMPLETENESS = 25  # percent of derive.COMPLETENESS_FIELDS known
@@ -51,7 +51,9 @@ def normal_street(street, city):
     text = re.sub(r"[^a-z0-9#]+", " ", str(street).lower())
     text = re.sub(r"\b(suite|ste|unit|floor|fl|room|rm|bldg|building)\b.*$|#.*$", "", text)
     words = [STREET_WORDS.get(w, w) for w in text.split()]
-    return " ".join(words), place_key(city or "")
+    places = load_places()
+    town = places.town(places.place(city)) if city else None  # Foxboro and Foxborough are one town
+    return " ".join(words), place_key(town.name if town else city or "")
 
 
 def probable_duplicates(records):

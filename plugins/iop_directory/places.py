@@ -69,8 +69,22 @@ class PlaceTable:
         self.zips = zips  # "01608" -> ZipArea
 
     def place(self, name):
-        """Return the Place called `name`, or None."""
-        return self.places.get(place_key(name)) if name else None
+        """Return the Place called `name` (or a municipality's name in its postal spelling: Marlboro), or None."""
+        if not name:
+            return None
+        found = self.places.get(place_key(name))
+        if found is None:
+            found = self.places.get(place_key(_spelled_out(name)))
+            if found is not None and found.municipality != found.name:
+                return None  # only a municipality's own name is spelled out, never a guess at a village
+        return found
+
+    def town(self, place):
+        """Return the municipality `place` is part of (itself when it is one; a village with its own ZIPs stays
+        itself): town pages list a program under the town, however its address spells it."""
+        if place is not None and place.municipality and place.municipality != place.name:
+            return self.place(place.municipality) or place
+        return place
 
     def zip(self, code):
         """Return the ZipArea for a 5-digit code, or None."""
@@ -114,6 +128,18 @@ def haversine_miles(lat1, lon1, lat2, lon2) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(a))
+
+
+_POSTAL_ABBREVIATIONS = {"e": "east", "w": "west", "n": "north", "s": "south", "mt": "mount", "ctr": "center",
+                         "bch": "beach", "fls": "falls", "hvn": "haven"}
+
+
+def _spelled_out(name):
+    """A postal place name with the Postal Service's abbreviations written out and -boro as -borough."""
+    words = [_POSTAL_ABBREVIATIONS.get(w.lower(), w) for w in name.split()]
+    if words and words[-1].lower().endswith("boro"):
+        words[-1] += "ugh"
+    return " ".join(words)
 
 
 def _municipalities(directory):
@@ -190,6 +216,13 @@ def load_places(directory: Path = VOCABULARY_DIR) -> PlaceTable:
         for postal in postal_names:  # the postal name now counts as part of the municipality
             old = places[place_key(postal)]
             places[place_key(postal)] = Place(old.name, old.slug, municipality, old.zips, old.lat, old.lon)
+    # A postal name that is a municipality's name abbreviated or spelled the postal way (Foxboro, E Longmeadow) is
+    # that municipality, so its programs are listed on the town's page, not on a second one. Only spelling
+    # decides: a village sharing a town's ZIP is not assumed to be in that town.
+    for key, place in list(places.items()):
+        town = municipality_keys.get(place_key(_spelled_out(place.name)))
+        if place.municipality is None and town and set(place.zips) & set(places[place_key(town)].zips):
+            places[key] = Place(place.name, place.slug, town, place.zips, place.lat, place.lon)
     missing = [m for m in municipalities if place_key(m) not in places]
     if missing:  # the data files and the package disagree: fail loudly rather than reject real towns
         raise RuntimeError("place table lacks municipalities: %s" % ", ".join(missing))

@@ -95,7 +95,7 @@ def index_document(record, vocab: Vocabularies, places: PlaceTable):
     return {
         "id": record.id,
         "name": data["name"],
-        "town": " ".join(sorted({place.name for place in towns})),
+        "town": " ".join(sorted({name for place in towns for name in (place.name, places.town(place).name)})),
         "programs": " ".join(data.get("programs") or ()),
         "focus": _names(data.get("focus"), vocab["focus"]),
         "modalities": _names(data.get("modalities"), vocab["modalities"]),

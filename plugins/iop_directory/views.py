@@ -199,10 +199,11 @@ def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTabl
         for loc in data["locations"]:
             coords = derive.location_coordinates(loc, places)
             place = location_place(loc, places)
+            town = places.town(place)
             locations.append({
                 "street": loc.get("street"), "city": loc.get("city") or (place.name if place else None),
                 "zip": loc.get("zip"), "note": loc.get("note"),
-                "town": place.name if place else None, "town_slug": place.slug if place else None,
+                "town": town.name if town else None, "town_slug": town.slug if town else None,
                 "lat": coords.lat if coords else None, "lon": coords.lon if coords else None,
                 "approximate": coords.approximate if coords else None,
             })
