@@ -280,3 +280,11 @@ def test_an_unclosed_quote_or_list_is_reported_where_it_opens(validator, tmp_pat
     assert "quoted text opened here is not closed" in error.message
     error = only_error(problems_of(validator, tmp_path, GOOD.replace("focus: [mental-health]", "focus: [mental-health"))[1])
     assert (error.line, error.column) == (5, 8) and "[ list opened here is not closed" in error.message
+
+
+def test_language_codes_yaml_reads_as_booleans_are_languages(validator, tmp_path):
+    # a bare `no:` key in languages.yaml was read as False: Norwegian was refused and "False" accepted
+    _, problems = problems_of(validator, tmp_path, GOOD.replace("languages: [en]", 'languages: [en, "no", "on"]'))
+    assert [p.field for p in problems if p.is_error] == ["languages[2]"]
+    _, problems = problems_of(validator, tmp_path, GOOD.replace("languages: [en]", 'languages: ["False"]'))
+    assert [p.field for p in problems if p.is_error] == ["languages[0]"]

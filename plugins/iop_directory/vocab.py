@@ -90,6 +90,8 @@ def load_vocabularies(directory: Path = VOCABULARY_DIR) -> Vocabularies:
     for name in VOCABULARY_NAMES + DERIVED_VOCABULARY_NAMES:
         terms = []
         for slug, entry in _read(Path(directory) / f"{name}.yaml").items():
+            if not isinstance(slug, str):  # YAML reads a bare no, on or yes as true/false: Norwegian was "False"
+                raise ValueError("providers/vocabulary/%s.yaml: the key %r is not text; quote it" % (name, slug))
             entry = entry or {}
             extra = {k: v for k, v in entry.items() if k not in ("name", "aliases")}
             terms.append(Term(str(slug), entry.get("name", slug), tuple(entry.get("aliases") or ()), extra))
