@@ -124,8 +124,17 @@ def test_changed_lists_committed_modified_and_untracked_records_only(tmp_path):
     write(providers, "bravo-old", phone="(508) 555-0100")  # modified, not committed
     write(providers, "echo-untracked")
     (repo / "README.md").write_text("not a record\n")
+    write(providers, "ünïcode-untracked")  # git quotes such names unless told not to
+    (providers / "vocabulary").mkdir()
+    (providers / "vocabulary" / "insurance.yaml").write_text("x: {name: X}\n")  # not a record
+    (providers / "sub").mkdir()
+    write(providers / "sub", "nested-untracked")
     found = cli_maintain.changed_record_paths("main", repo, providers)
-    assert [p.name for p in found] == ["bravo-old.yaml", "delta-committed.yaml", "echo-untracked.yaml"]
+    assert [p.relative_to(providers).as_posix() for p in found] == [
+        "bravo-old.yaml", "delta-committed.yaml", "echo-untracked.yaml", "sub/nested-untracked.yaml",
+        "ünïcode-untracked.yaml"]
+    assert [p.path for p in cli_maintain.nested_changed(found, providers)] == [
+        cli_maintain._shown(providers / "sub" / "nested-untracked.yaml")]
     with pytest.raises(RuntimeError, match="git diff failed"):
         cli_maintain.changed_record_paths("no-such-ref", repo, providers)
 

@@ -288,3 +288,32 @@ def test_language_codes_yaml_reads_as_booleans_are_languages(validator, tmp_path
     assert [p.field for p in problems if p.is_error] == ["languages[2]"]
     _, problems = problems_of(validator, tmp_path, GOOD.replace("languages: [en]", 'languages: ["False"]'))
     assert [p.field for p in problems if p.is_error] == ["languages[0]"]
+
+
+def test_what_a_folder_holds_is_read_once_and_nothing_is_skipped_silently(validator, tmp_path):
+    write(tmp_path, GOOD)
+    write(tmp_path, GOOD, "Upper-Case.YAML")  # was ignored without a word, by validation and by the build
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", GOOD, "nested-program.yaml")  # the build reads the folder's own files only
+    (tmp_path / "vocabulary").mkdir()
+    write(tmp_path / "vocabulary", "x: {name: X}\n", "insurance.yaml")  # vocabularies live there: not records
+    records, problems = validator.load_many([tmp_path, tmp_path / "test-program.yaml",
+                                             tmp_path / "." / "test-program.yaml"], root=tmp_path)
+    assert [r.id for r in records] == ["test-program"]  # named three times, read once: no duplicate id
+    assert sorted((p.path, p.message) for p in problems if p.is_error) == [
+        ("Upper-Case.YAML", "file name 'Upper-Case' is not a kebab-case id"),
+        ("Upper-Case.YAML", "record files end in .yaml"),
+        ("sub/nested-program.yaml", "is in a subfolder, which the build does not read")]
+
+
+def test_an_empty_folder_is_not_a_passing_check(tmp_path, capsys):
+    from iop_directory import cli
+
+    empty = tmp_path / "providers"
+    empty.mkdir()
+    assert cli.main(["validate", str(empty)]) == 1
+    assert "no provider records" in capsys.readouterr().err
+    assert cli.main(["build", "--providers", str(empty), "--output", str(tmp_path / "site")]) == 1
+    err = capsys.readouterr().err
+    assert "no provider records" in err and "Traceback" not in err and "ZeroDivisionError" not in err
+    assert not (tmp_path / "site").exists()

@@ -20,18 +20,21 @@ def cmd_validate(args) -> int:
     from .records import RecordValidator
 
     paths = args.paths or [PROVIDERS_DIR]
+    nested = []
     if args.changed:
-        from .cli_maintain import resolve_changed
+        from .cli_maintain import nested_changed, resolve_changed
 
         paths, code = resolve_changed(args.changed)
         if paths is None:
             return code
+        nested = nested_changed(paths)
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         for path in missing:
             print("%s: no such file or folder" % path, file=sys.stderr)
         return 2
     records, problems = RecordValidator().load_many(paths)
+    problems = nested + problems
     _report(problems, sys.stderr)
     errors = sum(1 for p in problems if p.is_error)
     warnings = len(problems) - errors
@@ -39,6 +42,9 @@ def cmd_validate(args) -> int:
     if errors:
         print("%d error(s) in %d file(s), %d warning(s); %d record(s) valid" % (errors, files, warnings, len(records)),
               file=sys.stderr)
+        return 1
+    if not records:  # an empty or mistyped folder is not a passing check
+        print("no provider records (*.yaml) found in %s" % ", ".join(map(str, paths)), file=sys.stderr)
         return 1
     print("%d record(s) valid, %d warning(s)" % (len(records), warnings))
     return 0

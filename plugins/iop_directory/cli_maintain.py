@@ -161,16 +161,19 @@ def changed_record_paths(ref: str, repo: Path = None, providers: Path = None):
             raise RuntimeError("git %s failed: %s" % (argv[0], detail))
         return result.stdout
 
-    names = git("diff", "--name-only", "%s...HEAD" % ref, "--", scope).splitlines()
-    for line in git("status", "--porcelain", "--untracked-files=all", "--", scope).splitlines():
-        name = line[3:]
-        if " -> " in name:
-            name = name.split(" -> ", 1)[1]
-        names.append(name.strip('"'))
+    # -z: names as they are (git quotes names with accents otherwise, and such a record was silently skipped)
+    names = git("diff", "--name-only", "-z", "%s...HEAD" % ref, "--", scope).split("\0")
+    entries = iter(git("status", "--porcelain", "-z", "--untracked-files=all", "--", scope).split("\0"))
+    for entry in entries:
+        if len(entry) > 3:
+            names.append(entry[3:])
+            if entry[0] in "RC":
+                next(entries, None)  # a rename's old name follows it
     found = []
-    for name in dict.fromkeys(names):
+    for name in dict.fromkeys(n for n in names if n):
         path = repo / name
-        if path.suffix == ".yaml" and path.is_file() and path.name != "schema.json":
+        if path.suffix.lower() in (".yaml", ".yml") and path.is_file() and \
+                path.resolve().relative_to(providers.resolve()).parts[0] != "vocabulary":
             found.append(path)
     return sorted(found)
 
@@ -186,6 +189,16 @@ def resolve_changed(ref):
         print("no provider records changed against %s" % ref)
         return None, 0
     return paths, None
+
+
+def nested_changed(paths, providers: Path = None):
+    """Problems for changed files in subfolders of the providers folder, which the build does not read."""
+    from .errors import ProviderError
+
+    providers = Path(providers or PROVIDERS_DIR).resolve()
+    return [ProviderError(_shown(p), 1, 1, "", "is in a subfolder of providers/, which the build does not read",
+                          "move it into providers/ itself") for p in paths
+            if providers in p.resolve().parents and p.resolve().parent != providers]
 
 
 # -- iop check --------------------------------------------------------------------------------------------

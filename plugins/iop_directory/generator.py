@@ -21,7 +21,7 @@ from pelican.generators import Generator
 from . import build_cache, compare_data, search_index, search_shards, views
 from . import feed, incremental, open_data, seo, shared_files, shared_work, structured_data
 from .constant_gettext import ConstantGettext
-from .errors import RecordsInvalid, SettingError
+from .errors import ProviderError, RecordsInvalid, SettingError
 from .jsontext import json_dumps, write_files
 from .paths import CONTENT_DIR, PROVIDERS_DIR
 from .places import load_places
@@ -90,6 +90,9 @@ def shared_records(settings):
         if not problem.is_error:
             logger.warning("%s", problem.format())
     errors = [p for p in problems if p.is_error]
+    if not errors and not records:
+        errors = [ProviderError(str(folder), 1, 1, "", "no provider records (*.yaml) in this folder",
+                                "add one with `iop new`, or point --providers at the folder that holds them")]
     if errors:
         raise RecordsInvalid(errors)
     if session is not None:

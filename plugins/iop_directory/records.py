@@ -353,6 +353,7 @@ class RecordValidator:
         records, problems, seen = [], [], {}
         base = Path(root or Path.cwd()).resolve()
         files = [(path, _display(path, base)) for path in expand_paths(paths)]
+        problems += nested_record_errors(paths, base)
         if loader is not None:
             loader.prefetch(files)
         for path, shown in files:
@@ -378,15 +379,33 @@ class RecordValidator:
 
 
 def expand_paths(paths):
-    """Return the provider files named by `paths`: files as given, folders as their *.yaml files."""
-    files = []
+    """Return the provider files named by `paths` (files as given, folders as their .yaml/.yml files in any letter
+    case, which load() then checks), each once."""
+    files, known = [], set()
     for path in paths:
         path = Path(path)
-        if path.is_dir():
-            files.extend(p for p in sorted(path.glob("*.y*ml")) if p.name not in SCHEMA_FILES)
-        else:
-            files.append(path)
+        found = [p for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() in (".yaml", ".yml")
+                 and p.name not in SCHEMA_FILES] if path.is_dir() else [path]
+        for file in found:
+            if file.resolve() not in known:  # `iop validate a.yaml ./a.yaml` is one file, not a duplicate id
+                known.add(file.resolve())
+                files.append(file)
     return files
+
+
+def nested_record_errors(paths, base: Path):
+    """Problems for records in subfolders of the folders in `paths`: the build reads a folder's own files only, so a
+    record put one level down would silently never be published."""
+    found = []
+    for folder in (Path(p) for p in paths):
+        if not folder.is_dir():
+            continue
+        for file in sorted(folder.glob("*/**/*")):
+            parts = file.relative_to(folder).parts
+            if file.suffix.lower() in (".yaml", ".yml") and parts[0] != "vocabulary" and file.is_file():
+                found.append(ProviderError(_display(file, base), 1, 1, "", "is in a subfolder, which the build "
+                                           "does not read", "move it into %s itself" % _display(folder, base)))
+    return found
 
 
 def _display(path: Path, base: Path):
