@@ -114,7 +114,9 @@ def test_unknown_vocabulary_term_suggests_the_slug(validator, tmp_path):
 
 
 def test_bad_urls_are_rejected(validator, tmp_path):
-    for bad in ("javascript:alert(1)", "ftp://files.example-host.invalid/x", "https://", "https://a b.com"):
+    for bad in ("javascript:alert(1)", "ftp://files.example-host.invalid/x", "https://", "https://a b.com",
+                "https://example..org", "https://-.-", "https://example.org:99999/iop", "https://exa_mple.org",
+                "https://example.-org", "https://999.1.1.1/"):
         _, problems = problems_of(validator, tmp_path, GOOD.replace("https://program.test-provider.invalid\n", "'%s'\n" % bad))
         error = only_error(problems)
         assert (error.field, error.line) == ("website", 2), bad
@@ -317,3 +319,11 @@ def test_an_empty_folder_is_not_a_passing_check(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no provider records" in err and "Traceback" not in err and "ZeroDivisionError" not in err
     assert not (tmp_path / "site").exists()
+
+
+def test_ordinary_urls_are_accepted(validator, tmp_path):
+    for good in ("https://www.example-provider.org/iop?x=1#y", "http://192.168.10.20/", "https://bücher.example/",
+                 "https://example.org:8443/path", "https://xn--bcher-kva.example/"):
+        _, problems = problems_of(validator, tmp_path, GOOD.replace("https://program.test-provider.invalid\n",
+                                                                    "'%s'\n" % good))
+        assert [p.format() for p in problems if p.is_error] == [], good

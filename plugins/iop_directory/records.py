@@ -91,9 +91,31 @@ def check_url(value) -> str | None:
         return "must start with http:// or https://"
     if not parts.hostname or "." not in parts.hostname:
         return "has no valid host name"
+    if not _valid_host(parts.hostname):
+        return "has no valid host name (%s)" % parts.hostname
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        return "has a port that is not a number from 1 to 65535"
     if parts.username or parts.password:
         return "must not contain a user name or password"
     return None
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def _valid_host(host: str) -> bool:
+    """Whether `host` is a domain name a browser can look up: labels of letters, digits and inner hyphens (names in
+    other scripts as their IDNA form), a top-level domain that is not all digits, or an IPv4 address."""
+    if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", host):
+        return all(int(part) <= 255 for part in host.split("."))
+    try:
+        ascii_host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return len(labels) >= 2 and all(_HOST_LABEL.match(label) for label in labels) and not labels[-1].isdigit()
 
 
 def custom_keyword_checks(vocabularies: Vocabularies, places: PlaceTable):
