@@ -278,3 +278,29 @@ def test_provider_page_links_to_prefilled_issue_and_warns_when_stale(tmp_path):
     assert link in stale and "provider=bravo-boston" in stale
     template = yaml.safe_load((REPO / ".github" / "ISSUE_TEMPLATE" / "outdated-information.yml").read_text())
     assert "provider" in [item.get("id") for item in template["body"]]
+
+
+def test_new_with_a_name_that_gives_no_file_name_asks_for_an_id(capsys, tmp_path):
+    code, out, err = new(capsys, tmp_path, name="中文诊所")
+    assert code == 2 and "pass one with --id" in err and ".yaml.yaml" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_cancelled_at_a_prompt_writes_nothing(capsys, tmp_path, monkeypatch):
+    def no_more_input(*args):
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_more_input)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    code = main(["new", "--providers", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1 and "cancelled" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_and_report_name_the_files_they_leave_out(capsys, tmp_path):
+    write(tmp_path, "alpha-ok")
+    (tmp_path / "bravo-broken.yaml").write_text("name: [unclosed\n", encoding="utf-8")
+    for command in ("stale", "report"):
+        code, out, _ = run(capsys, command, str(tmp_path), "--today", TEST_TODAY)
+        assert code == 0 and "1 file(s) with errors left out (" in out and "bravo-broken.yaml" in out, command

@@ -158,3 +158,27 @@ def test_bad_input_is_one_line_not_a_traceback(capsys, tmp_path):
     code, _, err = run(capsys, "import", str(plain), "--source-url", SOURCE, "--providers", str(out_dir))
     assert code == 1 and "name1" in err
     shutil.rmtree(out_dir)
+
+
+@pytest.mark.parametrize("content, said", [
+    ("name1,city\nLatin Caf\xe9,Boston\n".encode("latin-1"), "is not UTF-8 text"),
+    (b"name1,street1,city,state,zip,phone\nOak Street Recovery, LLC,5 Oak St,Fall River,MA,02720,508-555-0123\n",
+     "row 2 has more values than the header has columns"),
+])
+def test_an_unreadable_csv_is_one_clear_line(capsys, tmp_path, content, said):
+    source = tmp_path / "export.csv"
+    source.write_bytes(content)
+    out_folder = tmp_path / "providers"
+    out_folder.mkdir()
+    code, out, err = run(capsys, "import", str(source), "--source-url", SOURCE, "--providers", str(out_folder))
+    assert code == 1 and said in err and "Traceback" not in err + out
+    assert list(out_folder.iterdir()) == []
+
+
+def test_json_read_as_findtreatment_csv_is_one_clear_line(capsys, tmp_path):
+    out_folder = tmp_path / "providers"
+    out_folder.mkdir()
+    source = next(IMPORT.glob("*.json"))
+    code, out, err = run(capsys, "import", str(source), "--format", "findtreatment-csv", "--source-url", SOURCE,
+                         "--providers", str(out_folder))
+    assert code == 1 and "Traceback" not in err + out and "failed: " not in err, err

@@ -126,8 +126,16 @@ def main(argv=None) -> int:
         return args.run(args)
     except KeyboardInterrupt:
         return 130
+    except EOFError:  # input ended at a prompt (Ctrl-D): nothing was written
+        print("\ncancelled: input ended; nothing was written", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - a maintainer sees one line, never a traceback (-v logs it)
+        logger.info("unexpected failure", exc_info=True)
+        print("iop %s failed: %s: %s (this is a fault of iop, not of your input: please report it; "
+              "iop -v %s shows the details)" % (args.command, type(exc).__name__, exc, args.command), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

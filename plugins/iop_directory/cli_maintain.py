@@ -86,6 +86,10 @@ def cmd_new(args) -> int:
         _err("iop new: missing %s (run in a terminal to be asked, or pass them as options)" % " and ".join(missing))
         return 2
     record_id = args.id or kebab(args.name)
+    if not record_id:
+        _err("iop new: the name %r gives no file name (it has no Latin letters or digits); pass one with --id, "
+             "e.g. --id clinica-example-boston" % args.name)
+        return 2
     folder = Path(args.providers) if args.providers else PROVIDERS_DIR
     if not folder.is_dir():
         _err("%s: no such folder" % folder)
@@ -242,9 +246,10 @@ def cmd_stale(args) -> int:
     rows = stale_rows(records, _today(args), args.days)
     if not rows:
         print("no record is %d day(s) old or older (%d record(s))" % (args.days, len(records)))
-        return 0
-    print(stale_table(rows))
-    print("\n%d of %d record(s) last verified %d or more days ago" % (len(rows), len(records), args.days))
+    else:
+        print(stale_table(rows))
+        print("\n%d of %d record(s) last verified %d or more days ago" % (len(rows), len(records), args.days))
+    _say_left_out(problems)
     return 0
 
 
@@ -255,10 +260,15 @@ def cmd_report(args) -> int:
     if records is None:
         return 2
     print(completeness_table(records))
-    invalid = len({p.path for p in problems if p.is_error})
-    if invalid:
-        print("%d file(s) with errors left out; run iop validate" % invalid)
+    _say_left_out(problems)
     return 0
+
+
+def _say_left_out(problems):
+    """A table of valid records says how many files it could not include (their age and completeness unknown)."""
+    invalid = sorted({p.path for p in problems if p.is_error})
+    if invalid:
+        print("%d file(s) with errors left out (%s); run iop validate" % (len(invalid), ", ".join(invalid)))
 
 
 # -- iop import ---------------------------------------------------------------------------------------------

@@ -80,8 +80,11 @@ def detect_format(path: Path) -> str:
     if path.suffix.lower() == ".json":
         return "hsds-json"
     if path.suffix.lower() == ".csv":
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle), [])
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                header = next(csv.reader(handle), [])
+        except UnicodeDecodeError:
+            raise ImportProblem(NOT_UTF8 % path) from None
         if "name1" in [h.strip().lower() for h in header]:
             return "findtreatment-csv"
         raise ImportProblem("%s: a single CSV without a name1 column; an HSDS CSV data package is a folder or .zip "
@@ -89,9 +92,22 @@ def detect_format(path: Path) -> str:
     raise ImportProblem("%s: cannot tell the format; pass --format %s" % (path, "|".join(FORMATS)))
 
 
-def _csv_rows(text: str):
-    return [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
-            for row in csv.DictReader(io.StringIO(text))]
+NOT_UTF8 = "%s is not UTF-8 text: save it as UTF-8 (in Excel: \"CSV UTF-8\") and import again"
+
+
+def _csv_rows(text: str, shown=""):
+    """The rows of a CSV text as {lower-case column: text}; ImportProblem for a row longer than the header."""
+    rows = []
+    try:
+        for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+            if None in row:  # DictReader keeps the surplus values under None
+                raise ImportProblem("%s: row %d has more values than the header has columns (a comma inside a "
+                                    "value that is not in quotes?); quote such values, or check --format"
+                                    % (shown or "CSV", number))
+            rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in row.items()})
+    except csv.Error as exc:
+        raise ImportProblem("%s: not a readable CSV: %s" % (shown or "CSV", exc)) from None
+    return rows
 
 
 def read_csv_package(path: Path) -> dict:
@@ -100,20 +116,26 @@ def read_csv_package(path: Path) -> dict:
     if path.is_dir():
         for item in path.iterdir():
             if item.suffix.lower() == ".csv":
-                files[item.stem.lower()] = item.read_text(encoding="utf-8-sig")
+                try:
+                    files[item.stem.lower()] = item.read_text(encoding="utf-8-sig")
+                except UnicodeDecodeError:
+                    raise ImportProblem(NOT_UTF8 % item) from None
     else:
         try:
             with zipfile.ZipFile(path) as archive:
                 for info in archive.infolist():
                     name = Path(info.filename)
                     if name.suffix.lower() == ".csv" and info.file_size < 50 * 1024 * 1024:
-                        files[name.stem.lower()] = archive.read(info).decode("utf-8-sig")
+                        try:
+                            files[name.stem.lower()] = archive.read(info).decode("utf-8-sig")
+                        except UnicodeDecodeError:
+                            raise ImportProblem(NOT_UTF8 % ("%s in %s" % (info.filename, path))) from None
         except zipfile.BadZipFile:
             raise ImportProblem("%s: not a valid .zip file" % path) from None
     tables = {}
     for table, names in TABLES.items():
         name = next((n for n in names if n in files), None)
-        tables[table] = _csv_rows(files[name]) if name else []
+        tables[table] = _csv_rows(files[name], "%s (%s.csv)" % (path, name)) if name else []
     if not tables["organization"] and not tables["service"]:
         raise ImportProblem("%s: no organizations.csv or services.csv found" % path)
     return tables
@@ -384,8 +406,10 @@ def hsds_drafts(tables, places, vocab):
 def findtreatment_drafts(path: Path, places, vocab):
     """Return ([Draft], [Skip]) for the rows of a CSV with FindTreatment.gov-style columns."""
     try:
-        rows = _csv_rows(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        rows = _csv_rows(path.read_text(encoding="utf-8-sig"), str(path))
+    except UnicodeDecodeError:
+        raise ImportProblem(NOT_UTF8 % path) from None
+    except OSError as exc:
         raise ImportProblem("%s: not a readable CSV: %s" % (path, exc)) from None
     drafts, skips = [], []
     for number, row in enumerate(rows, start=2):

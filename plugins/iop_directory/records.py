@@ -382,7 +382,7 @@ class RecordValidator:
             try:
                 record, errors = (loader or self).load(path, shown)
             except Exception as exc:  # one broken file must not hide the others' problems
-                logger.debug("unexpected failure reading %s", path, exc_info=True)  # shown with iop -v
+                logger.info("unexpected failure reading %s", path, exc_info=True)  # shown with iop -v
                 record, errors = None, [ProviderError(
                     shown, 1, 1, "", "could not be read: %s: %s" % (type(exc).__name__, exc),
                     "this is a fault of the validator, not only of the file: please report it with the file")]
