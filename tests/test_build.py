@@ -556,3 +556,13 @@ def test_records_validated_on_two_processes_build_the_same_site(tmp_path, monkey
         patch.setattr(build_cache, "PARALLEL_MIN_FILES", 1)  # the pool of two validators, as above 400 records
         two = _full_build(FIXTURE_PROVIDERS, tmp_path / "two", monkeypatch, tmp_path)
     _assert_same_site(two, one)
+
+
+def test_where_tells_no_location_apart_from_an_unknown_one(fixture_site):
+    def where(provider_id):
+        page = read(fixture_site, "providers/%s/index.html" % provider_id)
+        return page.split('id="where-h"', 1)[1].split("</section>", 1)[0]
+
+    # locations: [] on a virtual program for all of Massachusetts: no physical location, which is not "unknown"
+    assert "anywhere in Massachusetts" in where("delta-virtual") and "Not yet confirmed" not in where("delta-virtual")
+    assert "Not yet confirmed" in where("echo-unknown")  # null

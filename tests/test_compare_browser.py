@@ -47,6 +47,7 @@ def test_compare_data_files_match_the_provider_views(fixture_site):
     assert alpha["phone"] == "(508) 555-0101"
     echo = _compare_entry(fixture_site, "echo-unknown")
     assert echo["insurance"] is None and echo["tracks"] is None and echo["locations"] is None
+    assert echo["modes"] is None  # unknown delivery is "not yet confirmed" on the sheet, as on the page; not "none"
     page = (fixture_site / "providers" / "alpha-worcester" / "index.html").read_text(encoding="utf-8")
     assert alpha["tracks"][0]["time"] in page.replace("&nbsp;", " ")
 

@@ -29,7 +29,7 @@ def compare_entry(view):
         "url": view["url"],
         "levels": _names(view["levels"]),
         "tracks": tracks,
-        "modes": _names(view["modes"]),
+        "modes": _names(view["modes"]) or None,  # no mode derived means none stated yet: unknown, not "none"
         "insurance": _names(view["insurance"]),
         "populations": _names(view["populations"]),
         "focus": _names(view["focus"]),
