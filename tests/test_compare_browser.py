@@ -269,3 +269,33 @@ def test_feature_names_stay_in_view_when_the_table_scrolls_on_a_phone(watched, f
                         " return !!e.closest(\"tr[data-row='insurance'] th\"); }",
                         [header["x"] + header["width"] / 2, header["y"] + header["height"] / 2])
     assert hit
+
+
+def _pdf_pages(page):
+    pdf = page.pdf(format="Letter", prefer_css_page_size=True, print_background=False)
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+
+
+def _sheet_zoom(page, done, tries=50):
+    """The compare sheet's zoom once `done(zoom)` (a media change is handled on the next frame), or the last."""
+    for _ in range(tries):
+        zoom = page.evaluate("() => document.querySelector('.compare-page').style.zoom")
+        if done(zoom):
+            return zoom
+        page.wait_for_timeout(20)
+    return zoom
+
+
+def test_a_long_comparison_is_scaled_to_one_page(watched, fixture_server):
+    page = watched
+    page.set_viewport_size({"width": int(816 - 2 * 0.45 * 96), "height": 1000})
+    open_compare(page, fixture_server, "?ids=alpha-worcester,bravo-boston,charlie-springfield&near=Worcester")
+    # programs with many more tracks than the fixtures: the tracks row, ten times over
+    page.evaluate("""() => { const row = document.querySelector(".compare-table tr[data-row='tracks']");
+                             for (let i = 0; i < 10; i++) row.parentNode.appendChild(row.cloneNode(true)); }""")
+    page.emulate_media(media="print")
+    zoom = float(_sheet_zoom(page, lambda z: z != "") or 1)
+    assert 0.8 <= zoom < 1
+    assert _pdf_pages(page) == 1
+    page.emulate_media(media="screen")  # back on screen, nothing is scaled
+    assert _sheet_zoom(page, lambda z: z == "") == ""

@@ -294,6 +294,7 @@
       document.getElementById("compare-print").hidden = !ids.length;
       document.getElementById("compare-copy").hidden = !ids.length;
       root.setAttribute("data-state", "ready");
+      fitOnePage();  // when rendered while printing
     }
     root.addEventListener("click", function (event) {
       var button = event.target.closest && event.target.closest("button[data-remove-id]");
@@ -311,6 +312,29 @@
   });
 
   document.getElementById("compare-print").addEventListener("click", function () { window.print(); });
+
+  // A long comparison (many tracks and sources, a distance row, longer words in Spanish or Portuguese) can run
+  // a little past one Letter page: the sheet is scaled down to fit, as far as it stays legible, rather than
+  // printed with one row on a second page. Measured in the print layout (print.css), whose width is the page's.
+  var PRINTABLE_HEIGHT = (11 - 2 * 0.45) * 96;  // US Letter less the @page margins of print.css, in CSS px
+  var SMALLEST_SCALE = 0.8;
+  var printing = window.matchMedia("print");
+  function fitOnePage() {
+    var sheet = document.querySelector(".compare-page");
+    if (!sheet) { return; }
+    sheet.style.zoom = "";
+    if (!printing.matches) { return; }
+    var total = document.documentElement.getBoundingClientRect().height;
+    var own = sheet.getBoundingClientRect().height;
+    var room = PRINTABLE_HEIGHT - (total - own) - 4;  // what the crisis lines and the rest leave for the sheet
+    if (own > room && room > 0) {
+      sheet.style.zoom = String(Math.max(SMALLEST_SCALE, Math.floor(room / own * 100) / 100));
+    }
+  }
+  if (printing.addEventListener) { printing.addEventListener("change", fitOnePage); }
+  window.addEventListener("beforeprint", fitOnePage);
+  window.addEventListener("afterprint", fitOnePage);
+  window.addEventListener("resize", function () { if (printing.matches) { fitOnePage(); } });
   document.getElementById("compare-copy").addEventListener("click", function () {
     var done = function (text) {
       var old = notices.querySelector(".copied");
