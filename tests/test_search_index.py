@@ -94,3 +94,18 @@ def test_builder_is_deterministic_and_adds_translated_names():
     assert search_index.build_index([doc]) == search_index.build_index([doc])
     values = search_index.filter_values(alpha, vocab)
     assert values["level"] == ["iop"] and values["language"] == ["en", "es"]
+
+
+def test_a_payer_filter_means_that_payer_and_its_category_any_plan_of_it():
+    """?insurance=medicare is Original Medicare (its checkbox, /insurance/medicare/); "any Medicare plan" is its own
+    value. A Medicare Advantage-only program matched the "Medicare" checkbox when the two shared a slug."""
+    from types import SimpleNamespace
+
+    vocab = load_vocabularies()
+    advantage = SimpleNamespace(id="x", data={"name": "X", "insurance": ["medicare-advantage"]})
+    original = SimpleNamespace(id="y", data={"name": "Y", "insurance": ["medicare"]})
+    assert search_index.filter_values(advantage, vocab)["insurance"] == ["any-medicare", "medicare-advantage"]
+    assert search_index.filter_values(original, vocab)["insurance"] == ["any-medicare", "medicare"]
+    for category in vocab.payer_categories:  # a category shares a payer's slug only when it is that payer alone
+        members = [t.slug for t in vocab["insurance"].terms if t.extra.get("category") == category]
+        assert category not in vocab["insurance"] or members == [category], category
