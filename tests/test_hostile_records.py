@@ -116,3 +116,20 @@ def test_hostile_record_runs_no_script_in_the_browser(page, hostile_server, path
     assert injected == []
     assert page.watch.errors == []
     assert page.watch.foreign == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["providers/long-words/", "providers/", "towns/worcester/", "insurance/masshealth/",
+                                  "search/?q=longwordtestprogramwithoutanyspacesatallxyz",
+                                  "compare/?ids=long-words,quiet-neighbour"])
+def test_long_words_wrap_at_320_px(browser, hostile_server, path):
+    """WCAG 1.4.10 reflow: a word longer than the screen (a name without spaces, a pasted URL) wraps; the page
+    never scrolls sideways (the compare table scrolls in its own region)."""
+    context = browser.new_context(viewport={"width": 320, "height": 700})
+    try:
+        page = context.new_page()
+        page.goto("%s/%s" % (hostile_server, path))
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    finally:
+        context.close()
