@@ -40,11 +40,18 @@ def build(providers: Path, output: Path, settings: str = "pelicanconf.py", **ove
 def fixture_site(tmp_path_factory) -> Path:
     """The site built from tests/fixtures/providers (six synthetic records).
 
-    IOP_TEST_SHARDED_SEARCH=1 builds it with the split search data of large directories (issue 8), so the same
-    search tests check that path: `IOP_TEST_SHARDED_SEARCH=1 pytest tests/test_search_browser.py`.
+    IOP_TEST_SHARDED_SEARCH=1 builds it with the split search data of large directories (issue 8) for every test
+    that uses it (the search tests run on both paths anyway: test_search_browser.fixture_server).
     """
     overrides = {"IOP_SEARCH_SHARD_THRESHOLD": 0} if os.environ.get("IOP_TEST_SHARDED_SEARCH") else {}
     return build(FIXTURE_PROVIDERS, tmp_path_factory.mktemp("fixture-site") / "output", **overrides)
+
+
+@pytest.fixture(scope="session")
+def split_fixture_site(tmp_path_factory) -> Path:
+    """The fixture site with the split search data of large directories (issue 8), whatever the size."""
+    return build(FIXTURE_PROVIDERS, tmp_path_factory.mktemp("split-fixture-site") / "output",
+                 IOP_SEARCH_SHARD_THRESHOLD=0)
 
 
 @pytest.fixture(scope="session")

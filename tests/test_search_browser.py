@@ -12,7 +12,7 @@ import pytest
 import yaml
 import zipcodes
 
-from conftest import FIXTURE_PROVIDERS
+from conftest import FIXTURE_PROVIDERS, serve
 from iop_directory.places import load_places
 
 RECORDS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(FIXTURE_PROVIDERS.glob("*.yaml"))}
@@ -69,6 +69,18 @@ def evening(record):
 
 def accepts(*slugs):
     return lambda record: bool(set(record.get("insurance") or []) & set(slugs))
+
+
+@pytest.fixture(scope="session", params=["one lunr index", "split search data"])
+def fixture_server(request, fixture_server):
+    """Every search test runs on both search paths: the one lunr index of a Massachusetts-size directory and the
+    split data (term, filter and document files read by a Web Worker) of a national one (issue 8)."""
+    if request.param == "one lunr index":
+        yield fixture_server
+        return
+    server, url = serve(request.getfixturevalue("split_fixture_site"))
+    yield url
+    server.shutdown()
 
 
 def open_search(page, base, query=""):
@@ -165,6 +177,14 @@ def test_text_and_filters(page, fixture_server, query, ids):
     # Without a place, keyword results come in relevance order and filter-only results by name.
     assert (sorted(shown) if "q=" in query else shown) == (sorted(ids) if "q=" in query else ids)
     assert_clean(page)
+
+
+@pytest.mark.parametrize("typed, meant", [("clinci", "clinic"), ("%C3%A9vening", "evening"), ("cl%C3%ADnic", "clinic")])
+def test_a_swapped_pair_or_a_stray_accent_finds_what_the_word_finds(page, fixture_server, typed, meant):
+    open_search(page, fixture_server, "?q=" + meant)
+    wanted = sorted(r[0] for r in results(page))
+    open_search(page, fixture_server, "?q=" + typed)
+    assert wanted and sorted(r[0] for r in results(page)) == wanted
 
 
 def test_combined_filters_match_python(page, fixture_server):

@@ -37,15 +37,22 @@ function hexKey(text) {
   }).join("");
 }
 
+// One insertion, deletion, substitution or swap of two neighbouring letters, as lunr.js's fuzzy match counts
+// ("gruop" finds "group" on both search paths).
 function editDistanceAtMostOne(a, b) {
   if (Math.abs(a.length - b.length) > 1) { return false; }
   var i = 0, j = 0, edits = 0;
   while (i < a.length && j < b.length) {
     if (a[i] === b[j]) { i++; j++; continue; }
     if (++edits > 1) { return false; }
+    if (a.length === b.length && a[i + 1] === b[j] && a[i] === b[j + 1]) { i += 2; j += 2; continue; }
     if (a.length > b.length) { i++; } else if (a.length < b.length) { j++; } else { i++; j++; }
   }
   return edits + (a.length - i) + (b.length - j) <= 1;
+}
+
+function fold(word) {
+  return word.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
 }
 
 function tokens(text) {
@@ -55,21 +62,26 @@ function tokens(text) {
 }
 
 // Each word must match (exactly after stemming, as a prefix, or within one edit for words of 5+ letters).
+// Accented words are also matched without accents, as search.js does on the single index ("évening").
 function wordScores(word) {
   var stem = lunr.stemmer(new lunr.Token(word)).toString();
+  var folded = fold(word);
+  var foldedStem = folded === word ? stem : lunr.stemmer(new lunr.Token(folded)).toString();
   var keys = {};
-  if (Array.from(word).length >= 2) {
-    keys[hexKey(word)] = true;
-    keys[hexKey(stem)] = true;
-  } else {
-    manifest.terms.forEach(function (k) { if (k.slice(0, 4) === hexKey(word)) { keys[k] = true; } });
-  }
+  [word, stem, folded, foldedStem].forEach(function (w) {
+    if (Array.from(w).length >= 2) {
+      keys[hexKey(w)] = true;
+    } else {
+      manifest.terms.forEach(function (k) { if (k.slice(0, 4) === hexKey(w)) { keys[k] = true; } });
+    }
+  });
   var wanted = Object.keys(keys).filter(function (k) { return manifest.terms.indexOf(k) >= 0; });
   return Promise.all(wanted.map(function (k) { return get("terms/" + k + ".json"); })).then(function (parts) {
     var found = new Map();
     parts.forEach(function (terms) {
       Object.keys(terms).forEach(function (term) {
-        var boost = (term === stem ? 10 : 0) + (term.indexOf(word) === 0 ? 5 : 0) +
+        var boost = (term === stem || term === foldedStem ? 10 : 0) +
+          (term.indexOf(word) === 0 || term.indexOf(folded) === 0 ? 5 : 0) +
           (word.length >= 5 && editDistanceAtMostOne(word, term) ? 1 : 0);
         if (!boost) { return; }
         var postings = terms[term], n = 0;
