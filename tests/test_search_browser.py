@@ -367,3 +367,18 @@ def test_without_javascript_the_static_pages_cover_everything(browser, fixture_s
         assert in_payers == {rid for rid, r in RECORDS.items() if r.get("insurance")}
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("typed, meant", [("?near=01608&radius=7", "?near=01608"),
+                                          ("?insurance=MassHealth", "?insurance=masshealth")])
+def test_the_form_shows_the_search_that_is_applied(page, fixture_server, typed, meant):
+    """The URL is the state: a distance the form does not offer is not applied behind an "Any distance" select,
+    and a value in other letter case is the same filter, shown ticked."""
+    open_search(page, fixture_server, meant)
+    wanted = [r[0] for r in results(page)]
+    form = page.evaluate("() => [document.getElementById('radius').value, Array.from("
+                         "document.querySelectorAll('input[type=checkbox]:checked')).map(b => b.value)]")
+    open_search(page, fixture_server, typed)
+    assert [r[0] for r in results(page)] == wanted
+    assert page.evaluate("() => [document.getElementById('radius').value, Array.from("
+                         "document.querySelectorAll('input[type=checkbox]:checked')).map(b => b.value)]") == form

@@ -124,13 +124,16 @@
 
   function readParams(search) {
     var params = new URLSearchParams(search);
+    // Only a distance the form offers is applied (?radius=7 cut the results while the form said "Any distance").
+    var radius = (params.get("radius") || "").trim();
+    var offered = Array.prototype.map.call(radiusSelect.options, function (o) { return o.value; });
     var state = {q: (params.get("q") || "").trim(), near: (params.get("near") || "").trim(),
-                 radius: (params.get("radius") || "").trim(), filters: {}};
+                 radius: offered.indexOf(radius) >= 0 ? radius : "", filters: {}};
     FILTERS.forEach(function (name) {
       var values = [];
       params.getAll(name).forEach(function (raw) {
         raw.split(",").forEach(function (v) {
-          v = v.trim();
+          v = v.trim().toLowerCase();  // values are lower-case slugs; ?insurance=MassHealth means masshealth
           if (v && values.indexOf(v) < 0) { values.push(v); }
         });
       });
@@ -153,7 +156,7 @@
   function writeForm(state) {
     qInput.value = state.q;
     nearInput.value = state.near;
-    radiusSelect.value = ["5", "10", "25", "50"].indexOf(state.radius) >= 0 ? state.radius : "";
+    radiusSelect.value = state.radius;
     FILTERS.forEach(function (name) {
       form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
         box.checked = state.filters[name].indexOf(box.value) >= 0;
