@@ -133,6 +133,9 @@ def test_hsds_export_validates_and_matches_records(fixture_site):
     alpha_schedule = next(s for s in tables["schedules"] if s.get("opens_at") == "17:30")
     assert alpha_schedule["byday"] == "MO,TU,WE,TH" and alpha_schedule["closes_at"] == "20:30"
     assert alpha_schedule["freq"] == "WEEKLY"
+    # HSDS reads a time without a timezone as UTC: every timed schedule says Eastern (standard) time
+    timed = [s for s in tables["schedules"] if "opens_at" in s]
+    assert timed and all(s["timezone"] == -5 and "Eastern time" in s["description"] for s in timed)
     virtual = [loc for loc in tables["locations"] if loc["location_type"] == "virtual"]
     assert virtual and all(loc.get("url", "https://").startswith("https://") for loc in virtual)
 

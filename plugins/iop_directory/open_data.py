@@ -26,6 +26,7 @@ HSDS_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://ma-iop-directory.github
 HSDS_VERSION = "3.0"
 HSDS_TABLES = ("organizations", "services", "locations", "addresses", "service_at_locations", "schedules",
                "languages", "phones")
+EASTERN_STANDARD = -5  # hours from UTC, for HSDS schedule.timezone
 RRULE_DAYS = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU"}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -239,14 +240,19 @@ def hsds_tables(records, views, vocab, base):
             schedule = {"id": hsds_id("schedule", pid, index), "service_id": service_id}
             days = track.get("days")
             parts = [track["name"]]
+            if track.get("start") and track.get("end"):
+                # HSDS reads times without a timezone as UTC; its timezone is a fixed UTC offset, so Eastern
+                # standard time is given (the description says Eastern time, which daylight saving moves an hour)
+                schedule.update({"opens_at": track["start"], "closes_at": track["end"], "timezone": EASTERN_STANDARD})
             if days and track.get("start") and track.get("end"):
                 schedule.update({"freq": "WEEKLY", "interval": 1,
-                                 "byday": ",".join(RRULE_DAYS[d] for d in derive.DAYS if d in days),
-                                 "opens_at": track["start"], "closes_at": track["end"]})
+                                 "byday": ",".join(RRULE_DAYS[d] for d in derive.DAYS if d in days)})
                 parts.append("%s, %s–%s (Eastern time)" % (", ".join(d.capitalize() for d in derive.DAYS if d in days),
                                                            track["start"], track["end"]))
             else:
                 buckets = derive.track_buckets(track)
+                if track.get("start") and track.get("end"):
+                    parts.append("%s–%s (Eastern time), days not yet confirmed" % (track["start"], track["end"]))
                 if days:
                     parts.append("days: " + ", ".join(d.capitalize() for d in derive.DAYS if d in days))
                 if buckets:
