@@ -6,6 +6,7 @@ import json
 import shutil
 
 import jsonschema
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -54,6 +55,20 @@ def test_providers_json_has_every_record_field_and_derived_facts(fixture_site):
     echo = next(p for p in data["providers"] if p["id"] == "echo-unknown")
     assert echo["phone"] is None and echo["locations"] is None and echo["derived"]["locations"] is None
     assert load(fixture_site, "schema.json")["title"]
+
+
+def test_providers_json_validates_against_the_schema_it_names(fixture_site):
+    """A consumer can check the published file: providers.schema.json describes it whole (each provider is a
+    record of schema.json's format plus `derived`, which schema.json itself does not allow)."""
+    data = load(fixture_site, "providers.json")
+    assert data["schema"].endswith("/data/providers.schema.json")
+    schema = load(fixture_site, "providers.schema.json")
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).validate(data)
+    assert load(fixture_site, "schema.json")["$id"].endswith("/data/schema.json")  # where it is served
+    broken = dict(data, providers=[dict(data["providers"][0], derived="not an object")])
+    with pytest.raises(jsonschema.ValidationError):  # the schema is not one that accepts anything
+        jsonschema.Draft202012Validator(schema).validate(broken)
 
 
 def csv_rows(site):

@@ -79,6 +79,42 @@ def provider_record(record, view, places, base):
     return out
 
 
+def published_schema(base):
+    """The record format as published with the site: its $id is where it is served."""
+    return {**load_schema(), "$id": absolute(base, "data/schema.json")}
+
+
+def providers_file_schema(base):
+    """A JSON Schema of providers.json itself: each provider is a record of the record format with every field
+    present (unknown = null) plus `derived`, which the record format's own schema does not allow."""
+    record = dict(load_schema())
+    defs = record.pop("$defs", {})
+    for key in ("$id", "$schema"):
+        record.pop(key, None)
+    record["properties"] = {**record["properties"], "id": {"type": "string"},
+                            "derived": {"type": "object", "description": "What the site computes from the record: "
+                                        "weekly hours and schedule per track, coordinates per location, towns, "
+                                        "delivery modes, statewide service and completeness."}}
+    record["required"] = sorted(set(record.get("required", [])) | {"id", "derived"})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": absolute(base, "data/providers.schema.json"),
+        "title": "providers.json of the Massachusetts IOP directory",
+        "type": "object",
+        "required": ["schema_version", "license", "count", "providers"],
+        "properties": {
+            "schema_version": {"const": SCHEMA_VERSION},
+            "generated_from": {"type": "string"}, "record_schema": {"type": "string"}, "schema": {"type": "string"},
+            "license": {"type": "object"}, "language": {"type": "string"},
+            "last_verified_newest": {"type": ["string", "null"]},
+            "count": {"type": "integer", "minimum": 0},
+            "providers": {"type": "array", "items": {"$ref": "#/$defs/provider"}},
+        },
+        "additionalProperties": False,
+        "$defs": {**defs, "provider": record},
+    }
+
+
 def providers_json(records, views, places, base, lang="en"):
     view_by_id = {v["id"]: v for v in views}
     ordered = sorted(records, key=lambda r: r.id)
@@ -86,6 +122,7 @@ def providers_json(records, views, places, base, lang="en"):
         "schema_version": SCHEMA_VERSION,
         "generated_from": "providers/*.yaml in the directory's repository (one YAML record per provider)",
         "record_schema": absolute(base, "data/schema.json"),
+        "schema": absolute(base, "data/providers.schema.json"),
         "license": LICENSE,
         "language": lang,
         "last_verified_newest": max((r.data["last_verified"] for r in records), default=None),
@@ -286,7 +323,8 @@ def hsds_tables(records, views, vocab, base):
 def open_data_files(records, views, vocab, places, base, lang="en"):
     """Yield (output path, data) for everything under /data/, one file at a time, so that at national scale
     only one file's data is held at once."""
-    yield "data/schema.json", load_schema()
+    yield "data/schema.json", published_schema(base)
+    yield "data/providers.schema.json", providers_file_schema(base)
     yield "data/providers.json", providers_json(records, views, places, base, lang)
     yield "data/providers.csv", providers_csv(records, views, base)
     tables = hsds_tables(records, views, vocab, base)
