@@ -90,6 +90,14 @@ def test_providers_csv_has_one_row_per_provider_and_track(fixture_site):
     alpha = next(row for row in rows if row["provider_id"] == "alpha-worcester")
     assert alpha["insurance"] == "masshealth; bcbsma" and alpha["track_weekly_hours_min"] == "12"
     assert alpha["virtual"] == "false" and alpha["phone"] == "(508) 555-0101"
+    # unknown is an empty cell, a confirmed "none" is written out, and a column named after a field holds it
+    for pid, record in recs.items():
+        row = next(r for r in rows if r["provider_id"] == pid)
+        stated = record.get("serves_all_of_massachusetts")
+        assert row["serves_all_of_massachusetts"] == ("" if stated is None else str(stated).lower()), pid
+        locations = record.get("locations")
+        assert (row["locations"] == "") == (locations is None), pid
+        assert (row["locations"] == "(none)") == (locations == []), pid
 
 
 def test_csv_guards_against_formula_injection(tmp_path):
@@ -98,6 +106,7 @@ def test_csv_guards_against_formula_injection(tmp_path):
     for value in ("=HYPERLINK(\"x\")", "+1", "-2+3", "@SUM(A1)", "\t=1"):
         assert csv_cell(value) == "'" + value
     assert csv_cell("Normal") == "Normal" and csv_cell(None) == "" and csv_cell(["a", "b"]) == "a; b"
+    assert csv_cell([]) == "(none)"
     providers = tmp_path / "providers"
     shutil.copytree(FIXTURE_PROVIDERS, providers)
     path = providers / "alpha-worcester.yaml"

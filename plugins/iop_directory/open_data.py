@@ -30,6 +30,7 @@ EASTERN_STANDARD = -5  # hours from UTC, for HSDS schedule.timezone
 RRULE_DAYS = {"mon": "MO", "tue": "TU", "wed": "WE", "thu": "TH", "fri": "FR", "sat": "SA", "sun": "SU"}
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
+EMPTY_LIST = "(none)"
 CSV_COLUMNS = (
     "provider_id", "provider_name", "page_url", "website", "phone", "levels_of_care", "focus", "populations",
     "modalities", "insurance", "languages", "virtual", "serves_all_of_massachusetts", "accepting_new_patients",
@@ -132,12 +133,15 @@ def providers_json(records, views, places, base, lang="en"):
 
 
 def csv_cell(value) -> str:
-    """Return a spreadsheet-safe cell: lists joined with '; ', booleans as true/false, unknown as ''."""
+    """Return a spreadsheet-safe cell: lists joined with '; ' (an empty one as EMPTY_LIST), booleans as
+    true/false, unknown as ''."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
+        if not value:  # the sources confirm "none", which an empty cell (unknown) would not tell apart
+            return EMPTY_LIST
         value = "; ".join(str(v) for v in value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -163,7 +167,7 @@ def csv_rows(records, views, base):
             "levels_of_care": data.get("levels_of_care"), "focus": data.get("focus"),
             "populations": data.get("populations"), "modalities": data.get("modalities"),
             "insurance": data.get("insurance"), "languages": data.get("languages"), "virtual": data.get("virtual"),
-            "serves_all_of_massachusetts": view["statewide"],
+            "serves_all_of_massachusetts": data.get("serves_all_of_massachusetts"),  # the field: unknown stays empty
             "accepting_new_patients": data.get("accepting_new_patients"),
             "locations": None if data.get("locations") is None else [_location_text(loc) for loc in data["locations"]],
             "towns": [name for name, _slug in view["towns"]],
