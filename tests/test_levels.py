@@ -72,6 +72,16 @@ def test_data_file_has_five_levels_and_every_figure_cites_a_known_source(loc):
         assert item["sources"] and set(item["sources"]) <= set(loc["sources"])
 
 
+def test_a_figure_from_provider_articles_is_not_cited_to_evidence_as_well(loc):
+    """The reference says to cite the seed articles' figures (hours a day, program length) as provider articles,
+    not as evidence: citing ASAM beside them made a marketing figure look ASAM-backed."""
+    marketing = {key for key, source in loc["sources"].items() if source.get("kind") == "provider-articles"}
+    for level in loc["levels"]:
+        for key, cell in level["cells"].items():
+            cited = set(cell.get("sources") or ())
+            assert not (cited & marketing) or cited <= marketing, (level["slug"], key, sorted(cited))
+
+
 def test_thresholds_in_code_match_the_sourced_data(loc):
     thresholds = {k: v["value"] for k, v in loc["thresholds"].items()}
     assert thresholds == {
