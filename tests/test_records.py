@@ -327,3 +327,10 @@ def test_ordinary_urls_are_accepted(validator, tmp_path):
         _, problems = problems_of(validator, tmp_path, GOOD.replace("https://program.test-provider.invalid\n",
                                                                     "'%s'\n" % good))
         assert [p.format() for p in problems if p.is_error] == [], good
+
+
+def test_a_level_written_out_suggests_its_slug(validator, tmp_path):
+    for written, slug in (("intensive-outpatient", "iop"), ("partial-hospitalization", "php")):
+        error = only_error(problems_of(validator, tmp_path, GOOD.replace("levels_of_care: [iop]",
+                                                                         "levels_of_care: [%s]" % written))[1])
+        assert "did you mean '%s'?" % slug in error.hint, error.format()

@@ -52,7 +52,9 @@ class Vocabulary:
         """Return the slug a mistyped or aliased term most likely meant, or None."""
         wanted = _normal(word)
         for term in self.terms:
-            if wanted in {_normal(term.slug), _normal(term.name)} | {_normal(a) for a in term.aliases}:
+            # the name without its bracketed short form too: "intensive-outpatient" is iop, not "outpatient"
+            bare = _normal(re.sub(r"\([^)]*\)", "", term.name))
+            if wanted in {_normal(term.slug), _normal(term.name), bare} | {_normal(a) for a in term.aliases}:
                 return term.slug
         close = difflib.get_close_matches(str(word).lower(), self.slugs(), n=1, cutoff=0.6)
         if close:
