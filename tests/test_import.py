@@ -182,3 +182,34 @@ def test_json_read_as_findtreatment_csv_is_one_clear_line(capsys, tmp_path):
     code, out, err = run(capsys, "import", str(source), "--format", "findtreatment-csv", "--source-url", SOURCE,
                          "--providers", str(out_folder))
     assert code == 1 and "Traceback" not in err + out and "failed: " not in err, err
+
+
+def test_findtreatment_rows_without_a_state_are_kept_only_when_in_massachusetts(capsys, tmp_path):
+    source = tmp_path / "export.csv"
+    source.write_text("name1,street1,city,state,zip,phone\n"
+                      "Tango Test Clinic,1 Example St,Fall River,,02720,508-555-0123\n"
+                      "Uniform Test Clinic,2 Example St,Nashua,,03060,603-555-0123\n", encoding="utf-8")
+    out_folder = tmp_path / "providers"
+    out_folder.mkdir()
+    code, out, err = run(capsys, "import", str(source), "--source-url", SOURCE, "--providers", str(out_folder),
+                         "--today", TEST_TODAY)
+    assert code == 0, err
+    assert sorted(p.name for p in out_folder.iterdir()) == ["tango-test-clinic.yaml"]
+    assert "Uniform Test Clinic" in out + err and "neither its city nor its ZIP is in Massachusetts" in out + err
+
+
+def test_an_overlong_description_is_reported_not_dropped_silently(capsys, tmp_path):
+    import json
+
+    data = json.loads((IMPORT / "hsds.json").read_text(encoding="utf-8"))
+    organizations = data if isinstance(data, list) else data.get("organizations") or data.get("organization")
+    assert organizations, "the fixture's shape changed"
+    first = organizations[0]
+    first["description"] = "x " * 1500
+    source = tmp_path / "hsds.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    out_folder = tmp_path / "providers"
+    out_folder.mkdir()
+    code, out, err = run(capsys, "import", str(source), "--source-url", SOURCE, "--providers", str(out_folder),
+                         "--today", TEST_TODAY)
+    assert code == 0 and "description of 2999 characters (at most 2000) not mapped" in out + err

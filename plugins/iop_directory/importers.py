@@ -345,6 +345,9 @@ def hsds_drafts(tables, places, vocab):
         data["programs"] = [_text(s.get("name")) for s in services if len(_text(s.get("name"))) >= 2] or None
         description = _text(org.get("description"))
         data["description"] = description if description and len(description) <= 2000 else None
+        if description and data["description"] is None:
+            draft.notes.append("description of %d characters (at most 2000) not mapped; summarise it from the "
+                               "source" % len(description))
         websites = [org.get("website"), org.get("url")] + [s.get("url") for s in services]
         data["website"] = next((_text(w) for w in websites if _text(w) and not check_url(_text(w))), None)
         for bad in (w for w in websites if _text(w) and check_url(_text(w))):
@@ -417,8 +420,13 @@ def findtreatment_drafts(path: Path, places, vocab):
         if len(name) < 2:
             skips.append(Skip("row %d" % number, "no name1"))
             continue
-        if not _state_ok(row.get("state")) or not _text(row.get("state")):
-            skips.append(Skip(name, "outside Massachusetts (%s)" % (_text(row.get("state")) or "no state")))
+        if not _state_ok(row.get("state")):
+            skips.append(Skip(name, "outside Massachusetts (%s)" % _text(row.get("state"))))
+            continue
+        if not _text(row.get("state")) and not (places.place(_text(row.get("city")))
+                                                 or places.zip(_text(row.get("zip"))[:5])):
+            # no state: kept, as in HSDS, when its town or ZIP is in Massachusetts
+            skips.append(Skip(name, "no state, and neither its city nor its ZIP is in Massachusetts"))
             continue
         draft = Draft(name, {})
         website = _text(row.get("website") or row.get("websiteurl"))
