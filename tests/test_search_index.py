@@ -109,3 +109,15 @@ def test_a_payer_filter_means_that_payer_and_its_category_any_plan_of_it():
     for category in vocab.payer_categories:  # a category shares a payer's slug only when it is that payer alone
         members = [t.slug for t in vocab["insurance"].terms if t.extra.get("category") == category]
         assert category not in vocab["insurance"] or members == [category], category
+
+
+def test_the_providers_own_accented_words_are_found_without_accents():
+    from types import SimpleNamespace
+
+    vocab, places = load_vocabularies(), load_places()
+    record = SimpleNamespace(id="centro", data={"name": "Centro Ação Familiar", "programs": ["Programa Intensivo"],
+                                                "description": "Atenção em português", "locations": None})
+    document = search_index.index_document(record, vocab, places)
+    index = Index.load(search_index.build_index([document]))
+    for query in ("acao", "ação", "atencao", "portugues"):
+        assert ids(index.search(query)) == ["centro"], query

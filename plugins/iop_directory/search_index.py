@@ -94,9 +94,9 @@ def index_document(record, vocab: Vocabularies, places: PlaceTable):
     towns = {views.location_place(loc, places) for loc in data.get("locations") or ()} - {None}
     return {
         "id": record.id,
-        "name": data["name"],
+        "name": _with_folded(data["name"]),
         "town": " ".join(sorted({name for place in towns for name in (place.name, places.town(place).name)})),
-        "programs": " ".join(data.get("programs") or ()),
+        "programs": _with_folded(" ".join(data.get("programs") or ())),
         "focus": _names(data.get("focus"), vocab["focus"]),
         "modalities": _names(data.get("modalities"), vocab["modalities"]),
         "populations": _names(data.get("populations"), vocab["populations"]),
@@ -106,8 +106,17 @@ def index_document(record, vocab: Vocabularies, places: PlaceTable):
         "levels": _names(sorted(set(data.get("levels_of_care") or ())
                                 | {t["level"] for t in data.get("tracks") or () if t.get("level")}), vocab["levels"]),
         "schedule": _schedule_words(record, vocab),
-        "description": " ".join(filter(None, [data.get("description"), data.get("insurance_notes")])),
+        "description": _with_folded(" ".join(filter(None, [data.get("description"), data.get("insurance_notes")]))),
     }
+
+
+def _with_folded(text):
+    """The provider's own words, and the accented ones once more without accents ("acao" finds "Centro Ação",
+    as "depressao" finds the vocabulary's "depressão")."""
+    folded = _fold(text)
+    if folded == text:
+        return text
+    return "%s %s" % (text, " ".join(f for w, f in zip(text.split(), folded.split()) if w != f and f))
 
 
 def filter_values(record, vocab: Vocabularies):
