@@ -164,8 +164,9 @@ class ProviderGenerator(Generator):
         used_languages = sorted({lang for r in self.records for lang in r.data.get("languages") or []})
         return [
             {"param": "insurance", "label": labels._("Insurance"), "options": options("insurance")
-             + [{"slug": k, "name": labels._(v)} for k, v in self.vocab.payer_categories.items()
-                if k not in self.vocab["insurance"]]},
+             + [{"slug": self.vocab.category_value(k), "name": labels._(v)}
+                for k, v in self.vocab.payer_categories.items()
+                if self.vocab.category_value(k) not in self.vocab["insurance"]]},
             {"param": "mode", "label": labels._("How it is delivered"),
              "options": [{"slug": k, "name": v} for k, v in labels.modes.items()]},
             {"param": "schedule", "label": labels._("Schedule"),

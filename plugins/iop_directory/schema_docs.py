@@ -77,6 +77,7 @@ def render() -> str:
             parts.append("- `languages`: ISO 639-1 codes (%d known), e.g. `en`, `es`, `pt`." % len(terms))
         else:
             parts.append("- `%s`: %s" % (name, ", ".join("`%s`" % t.slug for t in terms)))
-    parts.append("- insurance categories (usable as `?insurance=` values): %s" % ", ".join(
-        "`%s`" % k for k in vocabularies.payer_categories))
+    parts.append("- insurance categories: %s; as `?insurance=` values: %s" % (
+        ", ".join("`%s`" % k for k in vocabularies.payer_categories),
+        ", ".join("`%s`" % vocabularies.category_value(k) for k in vocabularies.payer_categories)))
     return "\n".join(parts) + "\n"

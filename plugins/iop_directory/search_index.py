@@ -124,8 +124,9 @@ def filter_values(record, vocab: Vocabularies):
     data = record.data
     insurance = None
     if data.get("insurance") is not None:
-        categories = {vocab["insurance"][s].extra.get("category") for s in data["insurance"]}
-        insurance = sorted(set(data["insurance"]) | categories - {None})
+        categories = {vocab.category_value(c) for c in
+                      (vocab["insurance"][s].extra.get("category") for s in data["insurance"]) if c}
+        insurance = sorted(set(data["insurance"]) | categories)
     levels = set(data.get("levels_of_care") or ()) | {t.get("level") for t in data.get("tracks") or () if t.get("level")}
     schedule = set()
     for track in data.get("tracks") or ():

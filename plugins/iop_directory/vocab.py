@@ -84,6 +84,16 @@ class Vocabularies:
     def __getitem__(self, name) -> Vocabulary:
         return self.by_name[name]
 
+    def category_value(self, category: str) -> str:
+        """The ?insurance= value of a payer category: its slug, unless a payer has that slug and the category holds
+        other payers too. Then ?insurance=medicare stays the payer Medicare (its checkbox, /insurance/medicare/)
+        and "any Medicare plan" is any-medicare: sharing the value made the checkbox "Medicare" find Medicare
+        Advantage-only programs."""
+        payers = self.by_name["insurance"]
+        if category in payers and [t.slug for t in payers.terms if t.extra.get("category") == category] != [category]:
+            return "any-" + category
+        return category
+
 
 @lru_cache(maxsize=4)
 def load_vocabularies(directory: Path = VOCABULARY_DIR) -> Vocabularies:
@@ -99,17 +109,4 @@ def load_vocabularies(directory: Path = VOCABULARY_DIR) -> Vocabularies:
             terms.append(Term(str(slug), entry.get("name", slug), tuple(entry.get("aliases") or ()), extra))
         by_name[name] = Vocabulary(name, tuple(terms))
     categories = {str(k): v["name"] for k, v in _read(Path(directory) / "payer-categories.yaml").items()}
-    _check_category_slugs(by_name["insurance"], categories)
     return Vocabularies(by_name, categories)
-
-
-def _check_category_slugs(payers, categories):
-    """A category and a payer share one search value (?insurance=<slug>), so a category may take a payer's slug
-    only when that payer is all it holds: a "medicare" category of Original Medicare and Medicare Advantage made
-    the checkbox "Medicare" find Medicare Advantage programs."""
-    for category in categories:
-        members = [t.slug for t in payers.terms if t.extra.get("category") == category]
-        if category in payers and members != [category]:
-            raise ValueError("providers/vocabulary/payer-categories.yaml: the category %r is also a payer's slug but "
-                             "holds %s; give the category its own slug (e.g. any-%s)"
-                             % (category, ", ".join(members), category))
