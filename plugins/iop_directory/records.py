@@ -179,6 +179,11 @@ class RecordValidator:
             raw = path.read_bytes()
         except OSError as exc:
             return None, [ProviderError(shown, 1, 1, "", "cannot read file: %s" % exc.strerror)]
+        draft = _draft_line(raw)
+        if draft:  # an imported draft is valid YAML and may pass every check: it must not be published unread
+            return None, [ProviderError(shown, draft, 1, "", "is an imported draft that nobody has verified yet",
+                                        "check every field against the provider's own pages, add them to sources, "
+                                        "then delete this '%s' line" % DRAFT_MARKER)]
         try:
             data, positions, key_positions = yaml_loader.parse(yaml_loader.decode(raw))
         except yaml_loader.YamlProblem as problem:
@@ -398,6 +403,19 @@ class RecordValidator:
                 records.append(record)
         records.sort(key=lambda r: r.id)
         return records, sorted(problems, key=lambda e: (e.path, e.line, e.column))
+
+
+DRAFT_MARKER = "# DRAFT imported"  # the first line iop import writes; the maintainer deletes it once verified
+
+
+def _draft_line(raw: bytes) -> int:
+    """The line number of an import's DRAFT marker in the file's leading comments, or 0."""
+    for number, line in enumerate(raw.splitlines()[:20], start=1):
+        if line.startswith(DRAFT_MARKER.encode()):
+            return number
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            return 0
+    return 0
 
 
 def expand_paths(paths):
