@@ -51,6 +51,9 @@ def test_build_refuses_broken_records_and_keeps_output(tmp_path, capsys):
     assert code == 1
     err = capsys.readouterr().err
     assert "build stopped" in err and "was not changed" in err
+    # each problem names a file that exists from here, as iop validate does
+    named = {line.split(":", 1)[0] for line in err.splitlines() if ".yaml:" in line}
+    assert named and all(Path(name).is_file() for name in named), named
     assert sorted(p.name for p in output.iterdir()) == [".iop-build", "keep.html"]
     assert not [p for p in tmp_path.iterdir() if p.name != "output"], "staging folder left behind"
 

@@ -83,7 +83,8 @@ def shared_records(settings):
         return session.shared[shared_key]
     validator = RecordValidator(load_vocabularies(), load_places(), today=today)
     loader = build_cache.CachedLoader(validator, today)
-    records, problems = validator.load_many([folder], root=folder.parent, loader=loader)
+    # messages name files as iop validate does: relative to the current folder when inside it, else in full
+    records, problems = validator.load_many([folder], root=Path.cwd(), loader=loader)
     loader.save()
     del loader
     for problem in problems:
