@@ -61,7 +61,8 @@ translations: $(BIN)/iop
 	  -o $(I18N)/messages.pot .
 	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) --no-fuzzy-matching --ignore-obsolete \
 	  --ignore-pot-creation-date
-	$(MAKE) --always-make $(MO_FILES)
+	rm -f $(MO_FILES)  # compiled again; --always-make also re-ran the virtualenv's setup
+	$(MAKE) $(MO_FILES)
 
 build: $(BIN)/iop assets $(MO_FILES)
 	$(BIN)/iop build --output $(OUTPUT)
