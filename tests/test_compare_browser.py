@@ -299,3 +299,37 @@ def test_a_long_comparison_is_scaled_to_one_page(watched, fixture_server):
     assert _pdf_pages(page) == 1
     page.emulate_media(media="screen")  # back on screen, nothing is scaled
     assert _sheet_zoom(page, lambda z: z == "") == ""
+
+
+def test_the_tray_never_hides_the_page_or_the_focused_link_on_a_phone(browser, fixture_server):
+    """WCAG 2.4.11: with a program chosen, the fixed tray leaves room below the page's last links, keeps a link
+    reached with Tab above it, and its message goes away after a while."""
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        page.goto(fixture_server + "/providers/alpha-worcester/")
+        page.click("button[data-compare-id='alpha-worcester']")
+        expect(page.locator("#compare-tray-status")).to_contain_text("added")
+
+        def covered(locator):
+            box = locator.bounding_box()
+            for part in ("#compare-tray-status", "#compare-tray-link"):
+                tray = page.locator(part)
+                if not tray.is_visible():
+                    continue
+                t = tray.bounding_box()
+                if box["x"] < t["x"] + t["width"] and t["x"] < box["x"] + box["width"] and \
+                        box["y"] < t["y"] + t["height"] and t["y"] < box["y"] + box["height"]:
+                    return True
+            return False
+
+        footer_links = page.locator(".site-footer a")
+        for i in range(footer_links.count()):  # each reached with Tab ends up visible, not behind the tray
+            footer_links.nth(i).focus()
+            assert not covered(footer_links.nth(i)), footer_links.nth(i).inner_text()
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        last = footer_links.nth(footer_links.count() - 1)
+        assert not covered(last)
+        expect(page.locator("#compare-tray-status")).to_have_text("", timeout=12000)
+    finally:
+        context.close()

@@ -68,15 +68,31 @@
       if (link.textContent !== text) { link.textContent = text; }
       if (link.getAttribute("href") !== compareUrl(ids)) { link.setAttribute("href", compareUrl(ids)); }
       tray.classList.toggle("has-items", !link.hidden);
+      // The page keeps room below its content and scrolls a focused control above the fixed tray, so the tray
+      // never hides the last links or the one in focus (WCAG 2.4.11).
+      document.documentElement.classList.toggle("has-compare-tray", !link.hidden);
+      makeRoom();
     }
   }
 
+  function makeRoom() {
+    var tray = document.getElementById("compare-tray");
+    if (tray) {
+      document.documentElement.style.setProperty("--compare-tray-room", (tray.offsetHeight + 24) + "px");
+    }
+  }
+
+  var SAY_FOR_MS = 8000;
+  var hideTimer = null;
   function say(text) {
     var status = document.getElementById("compare-tray-status");
     if (!status) { return; }
     status.textContent = "";
     // A fresh text node each time so screen readers announce a repeated message too.
-    window.setTimeout(function () { status.textContent = text; }, 30);
+    window.setTimeout(function () { status.textContent = text; makeRoom(); }, 30);
+    // Then it goes: a message left up covered the page's last links on a phone for as long as it was open.
+    window.clearTimeout(hideTimer);
+    hideTimer = window.setTimeout(function () { status.textContent = ""; makeRoom(); }, SAY_FOR_MS);
   }
 
   document.addEventListener("click", function (event) {
