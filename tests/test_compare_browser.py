@@ -333,3 +333,22 @@ def test_the_tray_never_hides_the_page_or_the_focused_link_on_a_phone(browser, f
         expect(page.locator("#compare-tray-status")).to_have_text("", timeout=12000)
     finally:
         context.close()
+
+
+def test_removing_a_column_keeps_focus_in_place_and_says_so(watched, fixture_server):
+    page = watched
+    open_compare(page, fixture_server, "?ids=charlie-springfield,alpha-worcester,delta-virtual")
+    page.focus("button[data-remove-id='alpha-worcester']")
+    page.keyboard.press("Enter")
+    assert column_ids(page) == ["charlie-springfield", "delta-virtual"]
+    # focus is on the column that took the removed one's place, not back on the first
+    assert page.evaluate("document.activeElement.getAttribute('data-remove-id')") == "delta-virtual"
+    expect(page.locator("#compare-notices .removed")).to_have_text(
+        "Alpha Test Clinic Worcester removed from the comparison.")
+    page.keyboard.press("Enter")  # the last column: focus moves to the one before it
+    assert column_ids(page) == ["charlie-springfield"]
+    assert page.evaluate("document.activeElement.getAttribute('data-remove-id')") == "charlie-springfield"
+    assert page.locator("#compare-notices .removed").count() == 1
+    # a column header is the program's name alone (the Remove button is not part of it)
+    assert page.locator(".compare-table thead th[data-provider-id='charlie-springfield']").inner_text().strip() == \
+        "Charlie Test Center Springfield"

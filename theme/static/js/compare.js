@@ -201,14 +201,24 @@
       var a = el("a", "compare-name", p.name);
       a.href = siteUrl(p.url);
       th.appendChild(a);
-      var remove = el("button", "secondary compare-remove screen-only", S.removeShort);
-      remove.type = "button";
-      remove.setAttribute("aria-label", fill(S.remove, { name: p.name }));
-      remove.setAttribute("data-remove-id", id);
-      th.appendChild(remove);
       headRow.appendChild(th);
     });
     thead.appendChild(headRow);
+    // The Remove buttons have a row of their own: inside the column headers their words became part of the
+    // header a screen reader repeats for every cell of the column.
+    var removeRow = el("tr", "compare-remove-row screen-only");
+    removeRow.appendChild(el("td"));
+    chosen.forEach(function (id) {
+      var td = el("td");
+      td.setAttribute("data-provider-id", id);
+      var remove = el("button", "secondary compare-remove", S.removeShort);
+      remove.type = "button";
+      remove.setAttribute("aria-label", fill(S.remove, { name: providers[id].name }));
+      remove.setAttribute("data-remove-id", id);
+      td.appendChild(remove);
+      removeRow.appendChild(td);
+    });
+    thead.appendChild(removeRow);
     table.appendChild(thead);
     var tbody = el("tbody");
     var anyDiffers = false;
@@ -300,10 +310,18 @@
       var button = event.target.closest && event.target.closest("button[data-remove-id]");
       if (!button) { return; }
       var id = button.getAttribute("data-remove-id");
+      var column = Array.prototype.indexOf.call(root.querySelectorAll("button[data-remove-id]"), button);
+      var name = providers[id] ? providers[id].name : id;
       ids = ids.filter(function (x) { return x !== id; });
       show();
-      var next = root.querySelector("button[data-remove-id]") || document.getElementById("main");
+      // Focus goes to the column that took its place (or the one before the last), never back to the first,
+      // and the removal is said: pressing Enter again must not silently remove another program.
+      var left = root.querySelectorAll("button[data-remove-id]");
+      var next = left[Math.min(column, left.length - 1)] || document.getElementById("main");
       next.focus();
+      var old = notices.querySelector(".removed");
+      if (old) { old.remove(); }
+      notice(fill(S.removed, { name: name }), "removed");
     });
     show();
   }).catch(function () {
