@@ -98,6 +98,29 @@ def test_focus_is_visible_on_links_and_buttons(page, fixture_server):
         assert style[1] != "none" and style[2] != "0px", style
 
 
+def test_the_focus_ring_stands_out_from_what_is_behind_it(page, fixture_server):
+    """WCAG 1.4.11: the ring is drawn outside the control, on the background around it: at least 3:1 there (the
+    orange ring had 2.3:1 on the dark header and the crisis banner)."""
+    page.goto(fixture_server + "/")
+    ratios = []
+    for _ in range(30):  # header, crisis lines and the start of the page
+        page.keyboard.press("Tab")
+        ratios.append(page.evaluate(r"""() => {
+            const rgb = c => c.match(/[\d.]+/g).map(Number);
+            const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92
+                : Math.pow((v + 0.055) / 1.055, 2.4); }).reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+            const el = document.activeElement;
+            let back = el.parentElement;
+            while (back && rgb(getComputedStyle(back).backgroundColor).length === 4
+                   && rgb(getComputedStyle(back).backgroundColor)[3] === 0) back = back.parentElement;
+            const bg = back ? rgb(getComputedStyle(back).backgroundColor) : [255, 255, 255];
+            const ring = lum(rgb(getComputedStyle(el).outlineColor)), behind = lum(bg);
+            return [el.textContent.trim().slice(0, 30),
+                    (Math.max(ring, behind) + 0.05) / (Math.min(ring, behind) + 0.05)];
+        }"""))
+    assert all(ratio >= 3 for _, ratio in ratios), [r for r in ratios if r[1] < 3]
+
+
 def test_reduced_motion_turns_off_transitions(browser, fixture_server):
     context = browser.new_context(reduced_motion="reduce")
     tab = context.new_page()
