@@ -382,3 +382,28 @@ def test_the_form_shows_the_search_that_is_applied(page, fixture_server, typed, 
     assert [r[0] for r in results(page)] == wanted
     assert page.evaluate("() => [document.getElementById('radius').value, Array.from("
                          "document.querySelectorAll('input[type=checkbox]:checked')).map(b => b.value)]") == form
+
+
+@pytest.mark.parametrize("query", ["?q=test", "?near=01608"])
+def test_result_headings_never_skip_a_level(page, fixture_server, query):
+    """WCAG 1.3.1: card titles are h3 right under "Results" (h2), h4 under a group heading (h3)."""
+    open_search(page, fixture_server, query)
+    levels = page.evaluate("() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]"
+                           ".map(h => Number(h.tagName[1]))")
+    assert page.locator("#results .card-title").count() > 0
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+
+
+def test_new_results_with_the_same_count_are_announced_too(page, fixture_server):
+    """A live region speaks when its text changes; a filter that keeps the count must still be heard."""
+    open_search(page, fixture_server, "?q=worcester")
+    before = page.text_content("#result-status")
+    page.check("#f-insurance-masshealth")  # Alpha accepts MassHealth: still one program
+    page.wait_for_url(re.compile(r"insurance=masshealth"))
+    after = before
+    for _ in range(100):  # the new results are rendered after the address changes
+        after = page.text_content("#result-status")
+        if after != before:
+            break
+        page.wait_for_timeout(20)
+    assert after != before and after.replace("\xa0", "") == before.replace("\xa0", "") == "1 program found"

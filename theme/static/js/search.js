@@ -320,11 +320,12 @@
     return values && values.length ? values.join(", ") : S.unknown;
   }
 
-  function card(hit) {
+  // A card's title is one level below what it sits under: h4 under a group's h3, h3 right under "Results" (h2).
+  function card(hit, level) {
     var doc = hit.doc;
     var item = el("li", "card result");
     item.setAttribute("data-provider-id", doc.id);
-    var title = el("h4", "card-title");
+    var title = el(level || "h4", "card-title");
     var link = el("a", null, doc.name);
     link.href = new URL(doc.url, siteRoot).href;
     title.appendChild(link);
@@ -434,7 +435,10 @@
     updateCounts(outcome, state);
     clearButton.hidden = !activeFilters(state).length;
     var n = outcome.total !== undefined ? outcome.total : outcome.results.length;
-    statusEl.textContent = n === 1 ? S.countOne : fmt("countMany", {n: n});
+    var said = n === 1 ? S.countOne : fmt("countMany", {n: n});
+    // A live region speaks only when its text changes: new results with the same count still say so (the
+    // no-break space comes and goes, unseen).
+    statusEl.textContent = statusEl.textContent === said ? said + "\u00a0" : said;
     var frame = document.createDocumentFragment();
     var pending = [];
     if (!n) {
@@ -447,10 +451,11 @@
       var list = el("ol", "result-list");
       section.appendChild(list);
       frame.appendChild(section);
-      g.hits.forEach(function (hit) { pending.push({list: list, hit: hit}); });
+      var level = g.heading ? "h4" : "h3";
+      g.hits.forEach(function (hit) { pending.push({list: list, hit: hit, level: level}); });
     });
     var first = pending.splice(0, FIRST_CHUNK);
-    first.forEach(function (p) { p.list.appendChild(card(p.hit)); });
+    first.forEach(function (p) { p.list.appendChild(card(p.hit, p.level)); });
     while (resultsEl.firstChild) { resultsEl.removeChild(resultsEl.firstChild); }
     resultsEl.appendChild(frame);
     if (worker) {
@@ -466,7 +471,7 @@
     resultsEl.setAttribute("data-state", "rendering");
     (function more() {
       if (generation !== renderGeneration) { return; }
-      pending.splice(0, CHUNK).forEach(function (p) { p.list.appendChild(card(p.hit)); });
+      pending.splice(0, CHUNK).forEach(function (p) { p.list.appendChild(card(p.hit, p.level)); });
       if (pending.length) { setTimeout(more, 0); } else { resultsEl.setAttribute("data-state", "ready"); }
     })();
   }
@@ -508,7 +513,7 @@
       var batch = pending.splice(0, CHUNK);
       withDocs(batch.map(function (p) { return p.hit; })).then(function () {
         if (generation !== renderGeneration) { return; }
-        batch.forEach(function (p) { p.list.appendChild(card(p.hit)); });
+        batch.forEach(function (p) { p.list.appendChild(card(p.hit, p.level)); });
         if (pending.length) { moreWhenSeen(pending, generation); }
       }).catch(fail);
     }, {rootMargin: "600px"});
