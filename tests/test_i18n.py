@@ -117,6 +117,14 @@ def test_vocabulary_is_translated_and_record_text_is_not(fixture_site):
     assert RECORDS["bravo-boston"]["name"] in es and RECORDS["bravo-boston"]["name"] in pt
     alpha = (fixture_site / "es" / "providers" / "alpha-worcester" / "index.html").read_text(encoding="utf-8")
     assert "español" in alpha  # the language list uses CLDR names
+    # the record's own (English) words are marked as English in the other editions, and only there (WCAG 3.1.2)
+    description = RECORDS["alpha-worcester"]["description"]
+    for lang in ("es", "pt"):
+        page = (fixture_site / lang / "providers" / "alpha-worcester" / "index.html").read_text(encoding="utf-8")
+        assert '<p class="lead" lang="en">%s</p>' % description in page, lang
+        assert re.search(r'<h3 lang="en">[^<]*IOP</h3>', page), lang
+    english = (fixture_site / "providers" / "alpha-worcester" / "index.html").read_text(encoding="utf-8")
+    assert '<p class="lead">%s</p>' % description in english
 
 
 def _alternates(html):
