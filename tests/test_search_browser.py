@@ -407,3 +407,11 @@ def test_new_results_with_the_same_count_are_announced_too(page, fixture_server)
             break
         page.wait_for_timeout(20)
     assert after != before and after.replace("\xa0", "") == before.replace("\xa0", "") == "1 program found"
+
+
+def test_a_towns_postal_spelling_is_the_town(page, fixture_server):
+    open_search(page, fixture_server, "?near=Marlborough")
+    wanted = results(page)
+    assert wanted and all(r[1] is not None for r in wanted if r[2] == "located")
+    open_search(page, fixture_server, "?near=Marlboro")
+    assert results(page) == wanted

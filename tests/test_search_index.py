@@ -67,6 +67,9 @@ def test_places_data_covers_zips_and_towns(data):
     assert data["places"]["zips"]["01608"][2] == "Worcester"
     names = {p[0] for p in data["places"]["places"]}
     assert {"Worcester", "Boston", "Shrewsbury", "Manchester-by-the-Sea"} <= names
+    assert {"Marlboro", "Westboro", "Southboro"} <= names  # typed as on many addresses: the browser knows them too
+    marlboro = next(p for p in data["places"]["places"] if p[0] == "Marlboro")
+    assert marlboro[1:] == [places.place("Marlborough").lat, places.place("Marlborough").lon]
 
 
 @pytest.mark.parametrize("query, expected", [

@@ -86,6 +86,15 @@ class PlaceTable:
             return self.place(place.municipality) or place
         return place
 
+    def postal_spellings(self):
+        """Yield (spelling, Place) for municipalities' "-boro" spellings that are not place names of their own
+        (Marlboro for Marlborough): place() accepts them, and the browser's place list carries them too."""
+        for place in {p.slug: p for p in self.places.values()}.values():
+            if place.municipality == place.name and place.name.endswith("borough"):
+                short = place.name[: -len("ugh")]
+                if place_key(short) not in self.places:
+                    yield short, place
+
     def zip(self, code):
         """Return the ZipArea for a 5-digit code, or None."""
         return self.zips.get(str(code).strip()) if code else None

@@ -175,7 +175,8 @@ def build_index(documents):
 def places_data(places: PlaceTable):
     """Return the place table for the browser: names with centres, and ZIPs with centres."""
     return {
-        "places": sorted([p.name, p.lat, p.lon] for p in {p.slug: p for p in places.places.values()}.values()),
+        "places": sorted([[p.name, p.lat, p.lon] for p in {p.slug: p for p in places.places.values()}.values()]
+                         + [[short, p.lat, p.lon] for short, p in places.postal_spellings()]),
         "zips": {z.zip: [z.lat, z.lon, z.place] for z in sorted(places.zips.values(), key=lambda z: z.zip)},
     }
 
