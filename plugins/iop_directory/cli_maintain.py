@@ -197,11 +197,10 @@ def resolve_changed(ref):
 
 def nested_changed(paths, providers: Path = None):
     """Problems for changed files in subfolders of the providers folder, which the build does not read."""
-    from .errors import ProviderError
+    from .records import subfolder_error
 
     providers = Path(providers or PROVIDERS_DIR).resolve()
-    return [ProviderError(_shown(p), 1, 1, "", "is in a subfolder of providers/, which the build does not read",
-                          "move it into providers/ itself") for p in paths
+    return [subfolder_error(_shown(p), _shown(providers)) for p in paths
             if providers in p.resolve().parents and p.resolve().parent != providers]
 
 

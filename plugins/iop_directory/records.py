@@ -443,9 +443,13 @@ def nested_record_errors(paths, base: Path):
         for file in sorted(folder.glob("*/**/*")):
             parts = file.relative_to(folder).parts
             if file.suffix.lower() in (".yaml", ".yml") and parts[0] != "vocabulary" and file.is_file():
-                found.append(ProviderError(_display(file, base), 1, 1, "", "is in a subfolder, which the build "
-                                           "does not read", "move it into %s itself" % _display(folder, base)))
+                found.append(subfolder_error(_display(file, base), _display(folder, base)))
     return found
+
+
+def subfolder_error(shown: str, folder_shown: str) -> ProviderError:
+    return ProviderError(shown, 1, 1, "", "is in a subfolder, which the build does not read",
+                         "move it into %s itself" % folder_shown)
 
 
 def _display(path: Path, base: Path):
