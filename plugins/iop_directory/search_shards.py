@@ -6,7 +6,8 @@ the single lunr index of `search_index`. Above it, one lunr index would be megab
 
   search/data/manifest.json      document count, term-range shard keys, facet values with their counts;
   search/data/terms/<ab>.json    postings of every index term starting with <ab> (hex code points): [doc, score, doc, score, ...]
-                                 (doc numbers delta-coded, scores x100), lunr's tokenizer, stop words and stemmer;
+                                 (doc numbers delta-coded; scores x100 are BM25 without idf, which the worker
+                                 computes from the posting count), lunr's tokenizer, stop words and stemmer;
   search/data/facets/<param>/<value>.json   the sorted doc numbers having that filter value (delta-coded);
   search/data/geo.json           the distinct map points, each with its doc numbers, and the statewide docs;
   search/data/docs/<n>.json      DOCS_PER_FILE result-card documents (same fields as docs.json).
@@ -18,7 +19,6 @@ filters, geo.json when it has a place, and the documents of the results on scree
 
 import hashlib
 import json
-import math
 import re
 from array import array
 from collections import defaultdict
@@ -119,7 +119,7 @@ def shared_search_files(records, vocab, places):
     """Yield the files that are a function of the records alone, the same in every edition: the term files, the
     filter lists and the manifest (build.py writes them once for editions built side by side)."""
     ordered = _ordered(records)
-    # Text: BM25 over lunr's fields and boosts, precomputed per (term, doc).
+    # Text: BM25's per-document part over lunr's fields and boosts (document_scores).
     term_files = shared_term_files(records, vocab, places)
     yield from term_files.items()
     shard_keys = sorted(path.split("/")[-1][:-5] for path in term_files)
@@ -139,7 +139,7 @@ def shared_search_files(records, vocab, places):
             yield "search/data/facets/%s/%s.json" % (param, value), _delta(numbers)
             facet_size += 6 * len(numbers)
     yield "search/data/manifest.json", {
-        "version": 2, "count": len(ordered), "docs_per_file": DOCS_PER_FILE, "terms": shard_keys,
+        "version": 3, "count": len(ordered), "docs_per_file": DOCS_PER_FILE, "terms": shard_keys,
         "facets": facets, "load_all_facets": facet_size <= INLINE_FACETS_MAX,
     }
 
@@ -175,49 +175,71 @@ def shared_term_files(records, vocab, places):
     return _POSTINGS[fingerprint]
 
 
-def _term_files(documents):
-    """Return {terms/<key>.json path: {term: [doc delta, score x100, ...]}}: BM25 with lunr's fields and boosts.
+# Typical token counts per field, from the Massachusetts records (providers/, 2026-11): BM25's length
+# normalisation compares a field with these fixed lengths instead of the directory's averages, so one record's
+# scores depend on that record alone and a rebuild changes only the term files of its own words.
+FIELD_LENGTHS = {"name": 4, "town": 1, "programs": 11, "focus": 93, "modalities": 111, "populations": 11,
+                 "insurance": 3, "languages": 1, "levels": 49, "schedule": 22, "description": 23}
 
-    Two passes over the documents (field lengths and document frequencies, then scores) so that only one
-    document's term counts are held at a time; postings grow in doc order in compact arrays. At 20,000 providers
-    a dict of per-document scores per term took about 300 MB.
+
+def document_scores(document):
+    """Return {term: score} of one search document: BM25's term-frequency part over lunr's fields and boosts
+    (the worker multiplies by the term's idf, from its posting count and the document count)."""
+    summed = {}
+    for field, boost in search_index.INDEX_FIELDS:
+        tokens = _tokens(document[field])
+        counts = defaultdict(int)
+        for token in tokens:
+            counts[token] += 1
+        norm = K1 * (1 - B + B * len(tokens) / FIELD_LENGTHS[field])
+        for term, tf in counts.items():
+            summed[term] = summed.get(term, 0.0) + boost * tf * (K1 + 1) / (tf + norm)
+    return {term: max(1, round(score * 100)) for term, score in summed.items()}
+
+
+def encode_postings(pairs):
+    """[doc delta, score, ...] of [(doc, score), ...] in doc order."""
+    flat, last = [], 0
+    for doc, score in pairs:
+        flat += [doc - last, score]
+        last = doc
+    return flat
+
+
+def decode_postings(flat):
+    """[(doc, score), ...] of a term's [doc delta, score, ...] (encode_postings' inverse)."""
+    doc, pairs = 0, []
+    for i in range(0, len(flat), 2):
+        doc += flat[i]
+        pairs.append((doc, flat[i + 1]))
+    return pairs
+
+
+def encode_shard(postings):
+    """The text of one term file from {term: [(doc, score), ...] in doc order}."""
+    return json_dumps({term: encode_postings(pairs) for term, pairs in postings.items()})
+
+
+def _term_files(documents):
+    """Return {terms/<key>.json path: text}: each term's postings [doc delta, score x100, ...] (document_scores).
+
+    Postings grow in doc order in compact arrays, one document's terms at a time (at 20,000 providers a dict of
+    per-document scores per term took about 300 MB); a term file is encoded as soon as its terms are complete
+    (sorted terms with the same first two characters are neighbours).
     """
-    fields = search_index.INDEX_FIELDS
-    total = len(documents)
-    lengths = {field: 0 for field, _ in fields}
-    df = {field: defaultdict(int) for field, _ in fields}
-    for document in documents:
-        for field, _ in fields:
-            tokens = _tokens(document[field])
-            lengths[field] += len(tokens)
-            counts = df[field]
-            for term in set(tokens):
-                counts[term] += 1
-    average = {field: (lengths[field] / total if total else 0) or 1 for field, _ in fields}
-    idf = {field: {term: math.log(1 + (total - n + 0.5) / (n + 0.5)) for term, n in df[field].items()}
-           for field, _ in fields}
-    del df
     docs, scores = defaultdict(lambda: array("i")), defaultdict(lambda: array("i"))
     for n, document in enumerate(documents):
-        summed = {}
-        for field, boost in fields:
-            tokens = _tokens(document[field])
-            counts = defaultdict(int)
-            for token in tokens:
-                counts[token] += 1
-            norm = K1 * (1 - B + B * len(tokens) / average[field])
-            field_idf = idf[field]
-            for term, tf in counts.items():
-                summed[term] = summed.get(term, 0.0) + boost * field_idf[term] * tf * (K1 + 1) / (tf + norm)
-        for term, score in summed.items():
+        for term, score in document_scores(document).items():
             docs[term].append(n)
-            scores[term].append(max(1, round(score * 100)))
-    shards = defaultdict(dict)
+            scores[term].append(score)
+    files, shard, key = {}, {}, None
     for term in sorted(docs):
-        flat = []
-        for d, score in zip(_delta(docs[term]), scores[term]):
-            flat += [d, score]
-        shards[term_key(term)][term] = flat
-        del docs[term], scores[term]
+        if term_key(term) != key:
+            if shard:
+                files["search/data/terms/%s.json" % key] = encode_shard(shard)
+            shard, key = {}, term_key(term)
+        shard[term] = list(zip(docs.pop(term), scores.pop(term)))
+    if shard:
+        files["search/data/terms/%s.json" % key] = encode_shard(shard)
     # Kept as text: every edition writes the same files, and text is a tenth of the memory of the lists.
-    return {"search/data/terms/%s.json" % key: json_dumps(terms) for key, terms in shards.items()}
+    return files

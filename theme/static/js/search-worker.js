@@ -84,10 +84,13 @@ function wordScores(word) {
           (term.indexOf(word) === 0 || term.indexOf(folded) === 0 ? 5 : 0) +
           (word.length >= 5 && editDistanceAtMostOne(word, term) ? 1 : 0);
         if (!boost) { return; }
-        var postings = terms[term], n = 0;
+        // Stored scores are BM25 without idf (a record's scores depend on it alone: search_shards.py); the idf
+        // comes from how many programs have the term.
+        var postings = terms[term], n = 0, df = postings.length / 2;
+        var idf = Math.log(1 + (manifest.count - df + 0.5) / (df + 0.5));
         for (var i = 0; i < postings.length; i += 2) {
           n += postings[i];
-          found.set(n, (found.get(n) || 0) + boost * postings[i + 1] / 100);
+          found.set(n, (found.get(n) || 0) + boost * idf * postings[i + 1] / 100);
         }
       });
     });
