@@ -16,9 +16,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import incremental, output_folder, search_shards, shared_work
+from . import incremental, output_folder, patch_build, search_shards, shared_work
 from .errors import RecordsInvalid
-from .generator import search_is_split, shared_records, shared_search_files
+from .generator import providers_path, search_is_split, shared_records, shared_search_files
 from .jsontext import write_files
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,10 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     output = Path(output).resolve()
     base = read_settings(str(settings_file), override=dict(overrides or {}))
     output_folder.check(output, _sources(base, settings_file))  # before anything is written
+    patch_build.finish_journal(output)  # a patch cut short is finished first
+    build_key = incremental.build_key(settings_file, overrides or {})
+    if output.exists() and patch_build.try_patch(settings_file, output, overrides or {}, build_key):
+        return output  # only a few records' own pages changed: patched in place (patch_build.py)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".%s.building-" % output.name, dir=output.parent))
     # What the editions make once and share (shared_files.py); never part of the site
@@ -73,8 +77,11 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
         output_folder.stamp(staging)
         session.finish(staging)
         session.forget()
+        patch_build.forget(output)  # no state that could describe the site being replaced
         _swap_into_place(staging, output, pages=len(session.pages))
         session.save()
+        if search_is_split(base, records):  # what a later patch needs (large directories only)
+            patch_build.record_state(output, session.key, base, records, providers_path(base).resolve(), shared_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -255,6 +255,11 @@ class ProviderGenerator(Generator):
         page("compare/index.html", "compare")
         page("404.html", "404")
         page("data/index.html", "data", open_data_tables=open_data.HSDS_TABLES, csv_columns=open_data.CSV_COLUMNS)
+        folder = self.settings.get("IOP_SHARED_WORK_DIR")
+        if folder and not edition_dir and self.sharded_search():  # what a later patch of a large site needs
+            from . import patch_build
+
+            patch_build.write_page_list(folder, pages)
         shared_work.run(pages, render, search_files, jobs=[open_data_job] + data_jobs if early else data_jobs,
                         late_jobs=[] if early else [open_data_job],
                         worth_sharing=len(pages) + len(self.views) >= shared_work.MIN_ITEMS,
@@ -295,15 +300,20 @@ class ProviderGenerator(Generator):
             yield "robots.txt", seo.robots_txt(self.site_base)
 
     def _edition_bases(self):
-        """Return [(lang, absolute base URL)] of the language editions, the site root's first."""
-        edition_path = self.settings.get("IOP_EDITION_PATH", "")
-        root = self.site_base[: -len(edition_path)] if edition_path else self.site_base
-        editions = self.settings.get("IOP_EDITIONS") or [self.lang]
-        return [(lang, root if i == 0 else "%s/%s" % (root, lang)) for i, lang in enumerate(editions)]
+        return edition_bases(self.settings, self.site_base)
 
     def _write_data(self, files):
         """Write {path: data} or (path, data) pairs into the edition's output (jsontext.write_files)."""
         write_files(self.output_path, files, self._made_dirs)
+
+
+def edition_bases(settings, site_base):
+    """Return [(lang, absolute base URL)] of the language editions, the site root's first (`site_base`: the
+    edition's own, seo.site_base)."""
+    edition_path = settings.get("IOP_EDITION_PATH", "")
+    root = site_base[: -len(edition_path)] if edition_path else site_base
+    editions = settings.get("IOP_EDITIONS") or [settings.get("DEFAULT_LANG", "en")]
+    return [(lang, root if i == 0 else "%s/%s" % (root, lang)) for i, lang in enumerate(editions)]
 
 
 def _fast_gettext(translations):

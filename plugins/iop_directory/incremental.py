@@ -40,7 +40,8 @@ def _json_default(value):
     raise TypeError("not hashable for the page manifest: %r" % type(value))
 
 
-def _build_key(settings_file: Path, overrides: dict) -> str:
+def build_key(settings_file: Path, overrides: dict) -> str:
+    """What every page and the patch state are keyed by: code, theme, settings file, overrides, versions."""
     from importlib.metadata import version
 
     here = Path(__file__).resolve().parent
@@ -60,7 +61,7 @@ class Session:
 
     def __init__(self, settings_file: Path, output: Path, overrides: dict):
         self.output = Path(output)
-        self.key = _build_key(settings_file, overrides)
+        self.key = build_key(settings_file, overrides)
         name = hashlib.sha256(str(self.output).encode()).hexdigest()[:24]
         self.file = build_cache.cache_dir() / "pages" / ("%s.json" % name)
         self.previous = self._read()

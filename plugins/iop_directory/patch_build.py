@@ -1,0 +1,549 @@
+"""A one-record rebuild in about a second at national size (issue 8): patch the built site in place.
+
+A full build of a large directory (split search) records what a later patch needs: each record's placement
+(every field except those that move it nowhere), its place in result order, the listing pages that show its
+card, every listing page's members and sitemap rule, each record's verification date, the feed's members, and
+the records themselves (a small SQLite store). When `iop build` then finds that only PAGE_LOCAL_FIELDS and
+DATED_FIELDS of a few records changed, and nothing else the site is made from (code, theme, settings, content,
+vocabularies, date), it rewrites only what shows those records:
+
+- their provider pages (rendered from the settings alone: provider.html reads no site-wide context), their
+  compare and search documents, and the term files of their old and new words (scores are per document:
+  search_shards.document_scores);
+- their cards, replaced on every listing page that shows them (found there exactly once, or no patch);
+- their rows of the open data (spliced between the unchanged bytes), and its newest verification date;
+- the sitemap's <lastmod> of every page whose date changed (the rules of structured_data.page_lastmod), and
+  the Atom feed when it shows, or now should show, one of them.
+
+The result is byte-identical to a full build (tested). Anything else (a record added, removed, renamed or moved
+in a listing, a filter or the search order; rows or cards not found exactly once; any doubt) returns False and
+the full build runs, as it always did. Files change through a journal of renames (patch_files.py).
+"""
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import sqlite3
+from pathlib import Path
+
+from . import build_cache, patch_files
+
+logger = logging.getLogger(__name__)
+
+STATE_FORMAT = 2
+MAX_CHANGED = 20  # more changed records than this: the full build, whose page reuse is then worth it
+# What only a record's own pages and its rows in the data files show: a change to anything else can move it in a
+# listing, a filter or the search order, which a patch does not redo (its card is compared, not assumed).
+PAGE_LOCAL_FIELDS = frozenset({"description", "phone", "phone_note", "website", "notes", "insurance_notes",
+                               "accreditation", "accepting_new_patients", "programs", "sources",
+                               "program_length_weeks"})
+# Shown beyond the record's own pages only as dates: on its card, as the <lastmod> of the pages that list it, in
+# the feed's choice and order, as the open data's newest date; a patch redoes each of them.
+DATED_FIELDS = frozenset({"last_verified"})
+PAGE_LIST = "patch-pages.json"  # written by the generator into the build's shared work folder
+
+
+# -- what a full build records ----------------------------------------------------------------------------------
+
+def write_page_list(folder, pages):
+    """Keep [save_as, template, ids of the cards it shows or None] of the root edition's pages but provider
+    pages (generator.py, from the very pages it renders): record_state reads it after the build."""
+    listed = [[save_as, template, [view["id"] for view in extra["page_members"]] if "page_members" in extra else None]
+              for save_as, template, extra in pages if template != "provider"]
+    (Path(folder) / PAGE_LIST).write_text(json.dumps(listed), encoding="utf-8")
+
+
+def _files(output: Path):
+    name = hashlib.sha256(str(Path(output).resolve()).encode()).hexdigest()[:24]
+    folder = build_cache.cache_dir() / "patch"
+    return folder / ("%s.pickle" % name), folder / ("%s.sqlite" % name), folder / ("%s.journal" % name)
+
+
+def placement(record) -> str:
+    """A hash of everything about a record that can move it: all but PAGE_LOCAL_FIELDS and DATED_FIELDS."""
+    kept = {k: v for k, v in record.data.items() if k not in PAGE_LOCAL_FIELDS and k not in DATED_FIELDS}
+    return hashlib.sha256(json.dumps([record.id, kept], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def inputs_digest(settings) -> str:
+    """The inputs besides code, theme and settings file (incremental's build key) and the records: content pages,
+    vocabularies, schema and the date."""
+    from .generator import build_date
+    from .paths import CONTENT_DIR, SCHEMA_PATH, VOCABULARY_DIR
+
+    digest = hashlib.sha256(build_date(settings).isoformat().encode())
+    for folder in (Path(settings.get("PATH") or CONTENT_DIR), Path(VOCABULARY_DIR)):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(str(path).encode() + b"\0" + path.read_bytes())
+    digest.update(Path(SCHEMA_PATH).read_bytes())
+    return digest.hexdigest()
+
+
+def _provider_files(folder: Path):
+    """{file name: (size, mtime_ns)} of the records directly in `folder`, or None when it holds a subfolder other
+    than vocabulary/ (whose records the full build reports)."""
+    found = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                if entry.name != "vocabulary":
+                    return None
+                continue
+            if entry.name.lower().endswith((".yaml", ".yml")):
+                st = entry.stat()
+                found[entry.name] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+def _feed_ids(verified: dict, limit: int):
+    """The ids the Atom feed shows, in its order (feed.atom_feed: newest verification first, then by id)."""
+    ordered = sorted(verified)
+    ordered.sort(key=verified.__getitem__, reverse=True)
+    return ordered[:limit]
+
+
+def record_state(output: Path, build_key: str, settings: dict, records, folder: Path, shared_dir: Path):
+    """After a full build of a split-search site swapped into `output`: keep what a patch needs (see above).
+
+    The site is built whatever happens here: a state that cannot be kept only makes the next rebuild a full one.
+    """
+    try:
+        _record_state(output, build_key, settings, records, folder, shared_dir)
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        logger.warning("could not keep what a one-record rebuild needs (%s): the next build is a full one", exc)
+        forget(output)
+
+
+def _record_state(output, build_key, settings, records, folder, shared_dir):
+    from .feed import MAX_ENTRIES
+    from .search_shards import _ordered
+
+    state_file, db_file, _journal = _files(output)
+    pages = {save_as: (template, members) for save_as, template, members in
+             json.loads((Path(shared_dir) / PAGE_LIST).read_text(encoding="utf-8"))}
+    listing = {r.id: [] for r in records}
+    for save_as, (_template, members) in pages.items():
+        for rid in members or ():
+            listing[rid].append(save_as)
+    files = _provider_files(folder) or {}
+    verified = {r.id: r.data["last_verified"] for r in records}
+    state = {
+        "format": STATE_FORMAT, "build_key": build_key, "inputs": inputs_digest(settings),
+        "output_inode": os.stat(output).st_ino, "providers": str(Path(folder).resolve()),
+        "files": {name: (*files[name], hashlib.sha256((folder / name).read_bytes()).hexdigest()) for name in files},
+        "placement": {r.id: placement(r) for r in records},
+        "order": {r.id: n for n, r in enumerate(_ordered(records))},
+        "pages": pages, "listing": listing, "verified": verified,
+        "feed": _feed_ids(verified, settings.get("IOP_FEED_MAX_ENTRIES", MAX_ENTRIES)),
+    }
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    temp_db = db_file.with_suffix(".sqlite-new")
+    temp_db.unlink(missing_ok=True)
+    with sqlite3.connect(temp_db) as db:
+        db.execute("CREATE TABLE records (id TEXT PRIMARY KEY, record BLOB)")
+        db.executemany("INSERT INTO records VALUES (?, ?)",
+                       ((r.id, pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL)) for r in records))
+    db.close()
+    os.replace(temp_db, db_file)
+    _save_state(output, state)
+
+
+def _save_state(output, state):
+    state_file = _files(output)[0]
+    temp = state_file.with_suffix(".pickle-new")
+    with open(temp, "wb") as handle:
+        pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temp, state_file)
+
+
+def forget(output: Path):
+    """Drop the recorded state (a build that is not split search, or one about to change the output)."""
+    for path in _files(output)[:2]:
+        path.unlink(missing_ok=True)
+
+
+def finish_journal(output: Path):
+    """Make the renames of a patch cut short (a machine stopped) before anything else reads the output."""
+    from .build import _remove
+
+    patch_files.finish_journal(output, _files(output)[2], lambda folder: _remove(folder, background=True))
+
+
+# -- deciding ----------------------------------------------------------------------------------------------------
+
+class NotPatchable(Exception):
+    """Why this rebuild needs the full build (logged, never shown as an error)."""
+
+
+def try_patch(settings_file: Path, output: Path, overrides: dict, build_key: str) -> bool:
+    """Patch `output` for the records changed since the build recorded there; False when a full build is needed."""
+    changes = patch_files.Changes(output)
+    try:
+        _patch(Path(settings_file), Path(output), overrides, build_key, changes)
+    except (NotPatchable, patch_files.Unpatchable) as reason:
+        changes.discard()
+        logger.info("rebuild of %s: a full build, because %s", output, reason)
+        return False
+    except BaseException:
+        changes.discard()
+        raise
+    return True
+
+
+def _load_state(output: Path, build_key: str):
+    try:
+        with open(_files(output)[0], "rb") as handle:
+            state = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - no state, or one from another version
+        raise NotPatchable("no patch state was recorded for this output") from None
+    if state.get("format") != STATE_FORMAT or state.get("build_key") != build_key:
+        raise NotPatchable("the code, theme or settings changed")
+    return state
+
+
+def _changed_files(state, folder: Path):
+    """The names of the record files whose bytes changed since the state was recorded."""
+    files = _provider_files(folder)
+    if files is None or set(files) != set(state["files"]):
+        raise NotPatchable("records were added, removed or moved")
+    changed = []
+    for name, (size, mtime) in files.items():
+        old_size, old_mtime, digest = state["files"][name]
+        if (size, mtime) == (old_size, old_mtime):
+            continue
+        raw = (folder / name).read_bytes()
+        if hashlib.sha256(raw).hexdigest() != digest:
+            changed.append(name)
+            if len(changed) > MAX_CHANGED:
+                raise NotPatchable("more than %d records changed" % MAX_CHANGED)
+        else:  # touched, same bytes: known by its new size and time from now on
+            state["files"][name] = (size, mtime, digest)
+    return changed
+
+
+def _patch(settings_file, output, overrides, build_key, changes):
+    from pelican.settings import read_settings
+
+    from .generator import providers_path
+
+    state = _load_state(output, build_key)
+    base = read_settings(str(settings_file), override=dict(overrides or {}))
+    folder = providers_path(base).resolve()
+    if str(folder) != state["providers"]:
+        raise NotPatchable("the providers folder is another one")
+    try:
+        if os.stat(output).st_ino != state["output_inode"]:
+            raise NotPatchable("the output folder is not the one the last build made")
+    except FileNotFoundError:
+        raise NotPatchable("the output folder is gone") from None
+    changed = _changed_files(state, folder)
+    if state["inputs"] != inputs_digest(base):
+        raise NotPatchable("content pages, vocabularies or the date changed")
+    if not changed:  # a rebuild without a change checks every page again (incremental.py), as it always did
+        raise NotPatchable("no record changed")
+    db_file = _files(output)[1]
+    pairs = _read_changed(base, state, folder, changed, db_file)
+    site = _SiteChange(base, state, pairs, db_file)
+    _patch_terms(output, base, state, pairs, changes)
+    from .build import _editions
+
+    for number, (edition_overrides, edition_output) in enumerate(_editions(base, output)):
+        settings = read_settings(str(settings_file), override={**(overrides or {}), **edition_overrides,
+                                                               "OUTPUT_PATH": str(edition_output)})
+        _patch_edition(settings, Path(edition_output), state, site, changes, root=number == 0)
+    changes.commit(_files(output)[2], lambda retired: _remove_later(retired))
+    with sqlite3.connect(db_file) as db:  # the records as the site now shows them
+        db.executemany("UPDATE records SET record = ? WHERE id = ?",
+                       ((pickle.dumps(new, protocol=pickle.HIGHEST_PROTOCOL), new.id) for _old, new in pairs))
+    db.close()
+    for name in changed:
+        raw = (folder / name).read_bytes()
+        st = os.stat(folder / name)
+        state["files"][name] = (st.st_size, st.st_mtime_ns, hashlib.sha256(raw).hexdigest())
+    state["verified"], state["feed"] = site.verified, site.feed
+    _save_state(output, state)
+    logger.info("rebuild of %s: patched %d record(s) in place", output, len(changed))
+
+
+def _remove_later(folder):
+    from .build import _remove
+
+    _remove(folder, background=True)
+
+
+def _read_changed(base, state, folder, changed, db_file):
+    """[(record as the site shows it, record as it is now)] of the changed files; NotPatchable when one has errors
+    or moved."""
+    from .generator import build_date
+    from .places import load_places
+    from .records import RecordValidator, _display
+    from .vocab import load_vocabularies
+
+    validator = RecordValidator(load_vocabularies(), load_places(), today=build_date(base))
+    pairs = []
+    with sqlite3.connect(db_file) as db:
+        for name in sorted(changed):
+            record, problems = validator.load(folder / name, _display(folder / name, Path.cwd().resolve()))
+            if record is None or any(p.is_error for p in problems):
+                raise NotPatchable("%s has errors, which the full build reports" % name)
+            for problem in problems:
+                logger.warning("%s", problem.format())
+            row = db.execute("SELECT record FROM records WHERE id = ?", (record.id,)).fetchone()
+            if row is None:
+                raise NotPatchable("%s is not in the patch state" % record.id)
+            if placement(record) != state["placement"].get(record.id):
+                raise NotPatchable("%s changed more than its own pages and dates show" % record.id)
+            pairs.append((pickle.loads(row[0]), record))
+    db.close()
+    return pairs
+
+
+class _SiteChange:
+    """What the changed records change beyond their own files: dates of pages, the feed, the newest date."""
+
+    def __init__(self, base, state, pairs, db_file):
+        from .feed import MAX_ENTRIES
+
+        self.pairs, self.db_file = pairs, db_file
+        self.verified = dict(state["verified"])
+        for _old, new in pairs:
+            self.verified[new.id] = new.data["last_verified"]
+        self.newest_before = max(state["verified"].values())
+        self.newest = max(self.verified.values())
+        self.feed = _feed_ids(self.verified, base.get("IOP_FEED_MAX_ENTRIES", MAX_ENTRIES))
+        ids = {new.id for _old, new in pairs}
+        self.feed_changed = self.feed != state["feed"] or bool(ids & set(self.feed))
+        self.page_dates = self._page_dates(state, ids)
+
+    def _page_dates(self, state, ids):
+        """{save_as: (old lastmod, new lastmod)} of the pages whose sitemap date changes (page_lastmod's rules)."""
+        from .structured_data import LISTINGS, page_lastmod
+
+        def lastmod(save_as, verified, newest):
+            template, members = state["pages"][save_as]
+            if template in LISTINGS or members is None:
+                return page_lastmod(template, {}, [{"last_verified": newest}])
+            dated = [{"last_verified": verified[m]} for m in members]
+            return page_lastmod(template, {"page_members": dated, template: {"providers": dated}}, [])
+
+        pages = {save_as for rid in ids for save_as in state["listing"][rid]}
+        if self.newest != self.newest_before:  # site-wide listings date from the newest record
+            pages |= {save_as for save_as, (template, _m) in state["pages"].items() if template in LISTINGS}
+        dates = {}
+        for save_as in pages:
+            before = lastmod(save_as, state["verified"], self.newest_before)
+            after = lastmod(save_as, self.verified, self.newest)
+            if before != after:
+                dates[save_as] = (before, after)
+        for old, new in self.pairs:  # a provider page's date is its record's
+            if old.data["last_verified"] != new.data["last_verified"]:
+                dates["providers/%s/index.html" % new.id] = (old.data["last_verified"], new.data["last_verified"])
+        return dates
+
+    def feed_records(self):
+        """The records the Atom feed now shows (changed ones as they are now)."""
+        now = {new.id: new for _old, new in self.pairs}
+        with sqlite3.connect(self.db_file) as db:
+            found = [now.get(rid) or pickle.loads(db.execute("SELECT record FROM records WHERE id = ?",
+                                                             (rid,)).fetchone()[0]) for rid in self.feed]
+        db.close()
+        return found
+
+
+# -- patching ----------------------------------------------------------------------------------------------------
+
+def _patch_terms(output, base, state, pairs, changes):
+    """Rewrite the term files of the changed records' old and new words in every edition."""
+    from . import search_index, search_shards
+    from .build import _editions
+    from .jsontext import json_dumps
+    from .places import load_places
+    from .vocab import load_vocabularies
+
+    vocab, places = load_vocabularies(), load_places()
+    wanted = {}  # term file key -> {term: [(doc, new score or None)]}
+    for old, new in pairs:
+        n = state["order"][new.id]
+        before = search_shards.document_scores(search_index.index_document(old, vocab, places))
+        after = search_shards.document_scores(search_index.index_document(new, vocab, places))
+        for term in set(before) | set(after):
+            if before.get(term) != after.get(term):
+                wanted.setdefault(search_shards.term_key(term), {}).setdefault(term, []).append((n, after.get(term)))
+    if not wanted:
+        return
+    folders = [Path(edition_output) for _o, edition_output in _editions(base, output)]
+    terms_dir = folders[0] / "search" / "data" / "terms"
+    manifest = json.loads((folders[0] / "search" / "data" / "manifest.json").read_text(encoding="utf-8"))
+    keys = set(manifest["terms"])
+    for key, updates in wanted.items():
+        # only the changed terms' postings are decoded; the file is encoded once for every edition
+        shard = json.loads((terms_dir / ("%s.json" % key)).read_text(encoding="utf-8")) if key in keys else {}
+        for term, moves in updates.items():
+            postings = dict(search_shards.decode_postings(shard.get(term, ())))
+            for doc, score in moves:
+                if score is None:
+                    postings.pop(doc, None)
+                else:
+                    postings[doc] = score
+            if postings:
+                shard[term] = search_shards.encode_postings(sorted(postings.items()))
+            else:
+                shard.pop(term, None)
+        text = json_dumps(shard) if shard else None
+        for edition in folders:
+            target = edition / "search" / "data" / "terms" / ("%s.json" % key)
+            if text is not None:
+                changes.write(target, text)
+            elif key in keys:
+                changes.remove(target)
+        keys = keys | {key} if shard else keys - {key}
+    if keys != set(manifest["terms"]):
+        for edition in folders:
+            path = edition / "search" / "data" / "manifest.json"
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data["terms"] = sorted(keys)
+            changes.write(path, json_dumps(data))
+
+
+class _Edition:
+    """One language edition's means of rendering what a patch rewrites: its Pelican settings, generator (for the
+    theme's Jinja environment), labels and writer."""
+
+    def __init__(self, settings, edition_output, build_key):
+        from jinja2 import FileSystemBytecodeCache
+        from pelican.writers import Writer
+
+        from . import register, seo, views
+        from .generator import ProviderGenerator, build_date, translations_for
+        from .places import load_places
+        from .vocab import load_vocabularies
+
+        register()  # the generator's Jinja environment gets the plugin's gettext and macros (generator_init)
+        self.lang = settings.get("DEFAULT_LANG", "en")
+        # Compiled templates kept between patches, per language (literals are translated when compiling:
+        # constant_gettext.py) and per build key (the code that compiles them): 0.1 s an edition otherwise.
+        compiled = build_cache.cache_dir() / "patch" / ("templates-%s-%s" % (build_key[:16], self.lang))
+        compiled.mkdir(parents=True, exist_ok=True)
+        self.settings = dict(settings, JINJA_ENVIRONMENT={**settings.get("JINJA_ENVIRONMENT", {}),
+                                                          "bytecode_cache": FileSystemBytecodeCache(str(compiled))})
+        self.output = Path(edition_output)
+        self.site_base = seo.site_base(self.settings)
+        self.context = dict(self.settings)
+        self.context["CANONICAL_SITEURL"] = self.site_base if self.settings.get("SITEURL") else ""
+        self.generator = ProviderGenerator(context=self.context, settings=self.settings, path=self.settings["PATH"],
+                                           theme=self.settings["THEME"], output_path=str(self.output))
+        self.labels = views.Labels(translations_for(self.lang).gettext, self.lang)
+        self.today = build_date(self.settings)
+        self.vocab, self.places = load_vocabularies(), load_places()
+        self.relative = self.settings.get("RELATIVE_URLS", False)
+        self.writer = Writer(str(self.output), settings=self.settings)
+
+    def view(self, record):
+        from . import views
+
+        return views.provider_view(record, self.vocab, self.places, self.labels, self.today)
+
+    def card(self, view, page):
+        """The HTML of a provider's card as the listing page `page` (save_as) prints it."""
+        from pelican.utils import get_relative_path, path_to_url
+
+        here = path_to_url(get_relative_path(page)) if self.relative else self.settings.get("SITEURL", "")
+        return self.generator.env.globals["card"](view, "h2", here)
+
+    def write_provider_page(self, view, changes):
+        from . import seo, structured_data
+
+        save_as = "providers/%s/index.html" % view["id"]
+        extra = {"provider": view, "page_name": save_as[: -len("index.html")].rstrip("/"),
+                 "page_path": seo.url_path(save_as)}
+        extra.update(structured_data.page_extras("provider", save_as, extra, self.site_base, self.labels, []))
+        self.writer.write_file(save_as + patch_files.SUFFIX, self.generator.get_template("provider"), self.context,
+                               relative_urls=self.relative, **extra)
+        changes.add(self.output / (save_as + patch_files.SUFFIX), self.output / save_as)
+
+
+def _patch_edition(settings, edition_output, state, site, changes, root):
+    """Rewrite one edition's files that show the changed records; the root edition's sitemap too."""
+    from . import compare_data, search_index
+    from .jsontext import json_dumps
+
+    edition = _Edition(settings, edition_output, state["build_key"])
+    listing_pages = {}  # listing page -> [(old card, new card)]
+    data_splices = {}  # data file -> [(old text, new text)] of every changed record
+    for old, new in site.pairs:
+        old_view, view = edition.view(old), edition.view(new)
+        edition.write_provider_page(view, changes)
+        for page in state["listing"][new.id]:
+            old_card, new_card = edition.card(old_view, page), edition.card(view, page)
+            if old_card != new_card:
+                listing_pages.setdefault(page, []).append((old_card, new_card))
+        changes.write(edition.output / "compare" / "data" / ("%s.json" % new.id),
+                      json_dumps({"version": 2, "provider": compare_data.compare_entry(view)}))
+        changes.write(edition.output / "search" / "data" / "docs" / ("%d.json" % state["order"][new.id]),
+                      json_dumps([search_index.store_document(new, view, edition.vocab)]))
+        _open_data_splices(edition, old, old_view, new, view, data_splices)
+    if site.newest != site.newest_before:
+        data_splices.setdefault("providers.json", []).append(
+            ('"last_verified_newest":%s' % json_dumps(site.newest_before),
+             '"last_verified_newest":%s' % json_dumps(site.newest)))
+    for page, cards in listing_pages.items():
+        patch_files.splice(edition.output / page, cards, changes)
+    for name, replacements in data_splices.items():
+        patch_files.splice(edition.output / "data" / name, replacements, changes)
+    if site.feed_changed:
+        from . import feed
+
+        feed_views = [edition.view(r) for r in site.feed_records()]
+        changes.write(edition.output / feed.FEED_PATH,
+                      feed.atom_feed(feed_views, edition.site_base, edition.settings["SITENAME"], edition.labels,
+                                     edition.lang, edition.settings.get("IOP_FEED_MAX_ENTRIES", feed.MAX_ENTRIES)))
+    if root and site.page_dates:
+        _patch_sitemap(edition, site.page_dates, changes)
+
+
+def _patch_sitemap(edition, page_dates, changes):
+    """Set the changed pages' <lastmod> in the root sitemap, which lists them once per language edition."""
+    from . import seo
+    from .generator import edition_bases
+
+    dates = {}
+    for save_as, (before, after) in page_dates.items():
+        if before is None or after is None:
+            raise NotPatchable("%s would gain or lose its date in the sitemap" % save_as)
+        for _lang, base in edition_bases(edition.settings, edition.site_base):
+            dates[seo.absolute(base, seo.url_path(save_as))] = (before, after)
+    sitemap = edition.output / "sitemap.xml"
+    with open(sitemap, "rb") as handle:
+        is_index = b"<sitemapindex" in handle.read(200)
+    paths = sorted(edition.output.glob("sitemap-*.xml"), key=lambda p: int(p.stem.split("-")[1])) if is_index \
+        else [sitemap]
+    patch_files.replace_sitemap_dates(paths, dates, changes)
+
+
+def _open_data_pieces(edition, record, view):
+    """{data file: (the record's text in it, its number of rows)} (its object, its CSV rows, its HSDS rows)."""
+    from . import open_data
+    from .jsontext import json_dumps
+
+    base = edition.site_base
+    csv_text = open_data.providers_csv([record], [view], base)
+    pieces = {"providers.json": (json_dumps(open_data.provider_record(record, view, edition.places, base)), 1),
+              "providers.csv": (csv_text[csv_text.index("\r\n") + 2:], 1)}
+    for table, rows in open_data.hsds_tables([record], [view], edition.vocab, base).items():
+        pieces["hsds/%s.json" % table] = (",".join(rows.texts), len(rows))
+    return pieces
+
+
+def _open_data_splices(edition, old, old_view, new, view, splices):
+    """Add to `splices` ({data file: [(old text, new text)]}) what one record changes in the data files."""
+    before = _open_data_pieces(edition, old, old_view)
+    after = _open_data_pieces(edition, new, view)
+    for name, (old_text, old_rows) in before.items():
+        new_text, new_rows = after[name]
+        if new_text == old_text:
+            continue
+        if not old_text or old_rows != new_rows:  # hsds/index.json counts the rows
+            raise NotPatchable("%s has another number of rows in %s" % (new.id, name))
+        splices.setdefault(name, []).append((old_text, new_text))
