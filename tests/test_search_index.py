@@ -126,3 +126,36 @@ def test_the_providers_own_accented_words_are_found_without_accents():
     index = Index.load(search_index.build_index([document]))
     for query in ("acao", "ação", "atencao", "portugues"):
         assert ids(index.search(query)) == ["centro"], query
+
+
+def test_a_term_files_postings_are_updated_in_its_text_as_a_full_encoding_would_write_them():
+    """update_term_file (a one-record patch, patch_build.py) edits only the changed terms' postings in the text;
+    the result must be what encoding the changed postings from scratch gives, for changes, removals, new docs
+    before, between and after the others, terms that come and terms that go."""
+    import json
+    import random
+
+    from iop_directory.search_shards import encode_shard, update_term_file
+
+    rng = random.Random(7)
+    for _ in range(300):
+        terms = {t: {} for t in rng.sample(["care", "carry", "cat", "ca", "c\u00e3o", "ca<b"], rng.randint(0, 4))}
+        for postings in terms.values():
+            for doc in rng.sample(range(30), rng.randint(1, 6)):
+                postings[doc] = rng.randint(1, 900)
+        text = encode_shard({t: sorted(p.items()) for t, p in terms.items()}) if terms else ""
+        updates = {}
+        for term in rng.sample(["care", "carry", "cat", "ca", "c\u00e3o", "ca<b", "cab"], rng.randint(1, 3)):
+            for doc in rng.sample(range(30), rng.randint(1, 3)):
+                score = None if rng.random() < 0.4 else rng.randint(1, 900)
+                updates.setdefault(term, []).append((doc, score))
+                postings = terms.setdefault(term, {})
+                if score is None:
+                    postings.pop(doc, None)
+                else:
+                    postings[doc] = score
+        left = {t: sorted(p.items()) for t, p in terms.items() if p}
+        expected = encode_shard(left) if left else None
+        assert update_term_file(text, updates) == expected, (text, updates)
+        if expected:
+            json.loads(expected)

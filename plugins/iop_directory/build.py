@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import incremental, output_folder, patch_build, search_shards, shared_work
+from . import build_cache, incremental, output_folder, patch_build, search_shards, shared_work
 from .errors import RecordsInvalid
 from .generator import providers_path, search_is_split, shared_records, shared_search_files
 from .jsontext import write_files
@@ -65,6 +65,9 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
                 "LOAD_CONTENT_CACHE": False,
                 "IOP_SHARED_SEARCH_FILES_WRITTEN_BY_BUILD": shared_search,
                 "IOP_SHARED_WORK_DIR": str(shared_dir),
+                # compiled templates kept for the next build and for one-record patches (patch_build.py)
+                "JINJA_ENVIRONMENT": {**base.get("JINJA_ENVIRONMENT", {}), "bytecode_cache": build_cache.template_cache(
+                    session.key, edition_overrides.get("DEFAULT_LANG", "en"))},
             })
             runs.append(lambda settings=settings: Pelican(settings).run())
 

@@ -29,6 +29,30 @@ def cache_dir() -> Path:
     return Path(os.environ.get("IOP_BUILD_CACHE") or REPO_ROOT / ".cache" / "build")
 
 
+def template_cache(build_key: str, lang: str):
+    """A Jinja bytecode cache for one language edition's templates under one build key (incremental.build_key:
+    code, theme and catalogs), shared by full builds and one-record patches: interface strings are translated
+    into a template when it compiles (constant_gettext.py), so compiled templates are per language."""
+    import shutil
+
+    from jinja2 import FileSystemBytecodeCache
+
+    import time
+
+    folder = cache_dir() / "templates" / ("%s-%s" % (build_key[:16], lang))
+    folder.mkdir(parents=True, exist_ok=True)
+    os.utime(folder)
+    # Those of code and themes since replaced, once nothing has used them for a day (a build with other code may
+    # be using its own right now: tests, a second checkout).
+    for older in folder.parent.iterdir():
+        try:
+            if older != folder and time.time() - older.stat().st_mtime > 86_400:
+                shutil.rmtree(older, ignore_errors=True)
+        except OSError:
+            pass
+    return FileSystemBytecodeCache(str(folder))
+
+
 def _context_key(today) -> str:
     from importlib.metadata import version
 

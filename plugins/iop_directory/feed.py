@@ -15,7 +15,7 @@ FEED_PATH = "feeds/providers.atom.xml"
 MAX_ENTRIES = 100
 
 
-def _stamp(date: str) -> str:
+def stamp(date: str) -> str:
     return "%sT00:00:00Z" % date
 
 
@@ -38,7 +38,7 @@ def atom_feed(views, base: str, sitename: str, labels, lang="en", limit=MAX_ENTR
     _el(feed, "link", rel="self", type="application/atom+xml", href=feed_url)
     _el(feed, "link", rel="alternate", type="text/html", href=absolute(base, "providers/"))
     newest = max((v["last_verified"] for v in views), default="1970-01-01")
-    _el(feed, "updated", _stamp(newest))
+    _el(feed, "updated", stamp(newest))
     author = _el(feed, "author")
     _el(author, "name", sitename)
     _el(author, "uri", absolute(base, ""))
@@ -54,8 +54,8 @@ def atom_feed(views, base: str, sitename: str, labels, lang="en", limit=MAX_ENTR
         _el(entry, "title", title)
         _el(entry, "link", rel="alternate", type="text/html", href=page_url)
         _el(entry, "id", page_url)
-        _el(entry, "published", _stamp(min(view["added"], view["last_verified"])))
-        _el(entry, "updated", _stamp(view["last_verified"]))
+        _el(entry, "published", stamp(min(view["added"], view["last_verified"])))
+        _el(entry, "updated", stamp(view["last_verified"]))
         where = ", ".join(name for name, _slug in view["towns"]) or (
             _("Virtual, all of Massachusetts") if view["statewide"] else _("Location not yet confirmed"))
         summary = _("%(where)s. Last verified %(date)s.") % {"where": where, "date": view["last_verified"]}
@@ -66,4 +66,4 @@ def atom_feed(views, base: str, sitename: str, labels, lang="en", limit=MAX_ENTR
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
 
-__all__ = ["atom_feed", "FEED_PATH"]
+__all__ = ["atom_feed", "stamp", "FEED_PATH"]

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from .paths import VOCABULARY_DIR
+from .vocab import SAFE_LOADER
 
 EARTH_RADIUS_MILES = 3958.8
 ZIP_TABLE = "ma-zip-codes.json"
@@ -201,7 +202,7 @@ def write_zip_table(directory: Path = VOCABULARY_DIR) -> Path:
 def load_places(directory: Path = VOCABULARY_DIR) -> PlaceTable:
     """Return the Massachusetts place table (cached; built once per process)."""
     with open(Path(directory) / "place-aliases.yaml", encoding="utf-8") as handle:
-        aliases = yaml.safe_load(handle) or {}
+        aliases = yaml.load(handle, Loader=SAFE_LOADER) or {}
     zips, by_name, display = {}, {}, {}
     for row in zip_rows(directory):
         area = ZipArea(row["zip_code"], row["city"], float(row["lat"]), float(row["long"]))

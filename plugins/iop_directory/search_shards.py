@@ -21,7 +21,9 @@ import hashlib
 import json
 import re
 from array import array
+from bisect import bisect_left
 from collections import defaultdict
+from itertools import accumulate
 
 from lunr import stemmer as lunr_stemmer
 from lunr.stop_word_filter import WORDS as STOP_WORDS
@@ -206,13 +208,60 @@ def encode_postings(pairs):
     return flat
 
 
-def decode_postings(flat):
-    """[(doc, score), ...] of a term's [doc delta, score, ...] (encode_postings' inverse)."""
-    doc, pairs = 0, []
-    for i in range(0, len(flat), 2):
-        doc += flat[i]
-        pairs.append((doc, flat[i + 1]))
-    return pairs
+def _set_postings(parts, moves):
+    """Set (score) or remove (None) each (doc, score) of `moves` in a term's postings, given as the texts of its
+    numbers [doc delta, score, ...] (only the numbers around a change are rewritten: a common term's list holds
+    tens of thousands at national size)."""
+    for doc, score in moves:
+        docs = list(accumulate(map(int, parts[0::2])))
+        i = bisect_left(docs, doc)
+        at, previous = 2 * i, docs[i - 1] if i else 0
+        present = i < len(docs) and docs[i] == doc
+        if present and score is not None:
+            parts[at + 1] = str(score)
+        elif present:
+            if i + 1 < len(docs):
+                parts[at + 2] = str(docs[i + 1] - previous)
+            del parts[at: at + 2]
+        elif score is not None:
+            if i < len(docs):
+                parts[at] = str(docs[i] - doc)
+            parts[at:at] = [str(doc - previous), str(score)]
+
+
+def update_term_file(text, updates):
+    """The text of a term file with {term: [(doc, score or None)]} applied, or None when no term is left; only
+    those terms' postings are read and written again."""
+    pieces, position = [], 0
+    for term in sorted(updates):
+        marker = json_dumps(term) + ":["
+        at = text.find(marker)
+        # postings hold numbers only, so a key followed by "[" after "{" or "," is that term's and no other
+        if at < 0 or text[at - 1] not in "{,":
+            return _rewritten_term_file(text, updates)  # a term new to the file: its place among the keys
+        start = at + len(marker)
+        end = text.index("]", start)
+        parts = text[start:end].split(",") if end > start else []
+        _set_postings(parts, updates[term])
+        if not parts:
+            return _rewritten_term_file(text, updates)  # a term leaves the file
+        pieces += [text[position:start], ",".join(parts)]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def _rewritten_term_file(text, updates):
+    """update_term_file, decoding and encoding the whole file (for terms that come or go)."""
+    shard = json.loads(text) if text else {}
+    for term, moves in updates.items():
+        parts = [str(n) for n in shard.get(term, ())]
+        _set_postings(parts, moves)
+        if parts:
+            shard[term] = [int(n) for n in parts]
+        else:
+            shard.pop(term, None)
+    return json_dumps(shard) if shard else None
 
 
 def encode_shard(postings):
