@@ -10,11 +10,16 @@ For each size N, in one run:
     so both write about as many pages of similar size; the ratio is ours / Pelican's, measured in the same run;
   - peak memory: the total proportional set size (PSS, shared pages counted once) of all the build's processes,
     sampled every 0.2 s, and the ru_maxrss of its largest single process;
-  - rebuild: one record's description changed, `iop build` again into the same output (cache kept);
+  - rebuilds: one record changed, `iop build` again into the same output (cache kept), three times: its
+    description, a re-verification (date, phone, a source) and a move to another insurer (REBUILDS); the first two
+    patch the site in place (patch_build.py), the third is the full, incremental build;
   - search: the site served on 127.0.0.1 by a handler that gzips (-6) like a production server and counts the
     bytes it sends; headless Chromium opens /search/?near=01608&insurance=masshealth&schedule=evening and
     waits for the first [data-provider-id]: bytes (every response: HTML, CSS, JS, data) and time to first
-    result; then a second query typed into the same page (q=dbt, near=Springfield): bytes added.
+    result; then a second query typed into the same page (q=dbt, near=Springfield): bytes added;
+  - search tests: tests/test_search_browser.py, unchanged, on the same site (the six test fixtures are built
+    among the synthetic records for it; their expectations are computed from the site's records).
+Commands run with Python's default bytecode caching (_environment).
 """
 
 import functools
@@ -36,6 +41,7 @@ sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "tests"))
 
 import synthetic  # noqa: E402
+from conftest import FIXTURE_PROVIDERS  # noqa: E402
 
 BIN = REPO / ".venv" / "bin"
 TODAY = "2026-11-24"
@@ -85,11 +91,20 @@ def _tree_pss_kb(root):
     return total
 
 
+def _environment(env):
+    """The environment of a measured command: Python's defaults, whatever this shell sets. A sandbox may set
+    PYTHONDONTWRITEBYTECODE, which makes every run compile the plugin's modules again (0.15 s, most of a
+    one-record patch on a slow machine); Pelican's own modules were compiled when pip installed them."""
+    out = {**os.environ, **(env or {})}
+    out.pop("PYTHONDONTWRITEBYTECODE", None)
+    return out
+
+
 def measured(cmd, env=None, log=False):
     """Run cmd in a fresh child; return (seconds, peak RSS of its largest process in MB, peak total PSS of all
     its processes in MB, sampled every 0.2 s), and the end of what it logged when `log`."""
     proc = subprocess.Popen([sys.executable, "-c", MEASURE, *map(str, cmd)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+                            stderr=subprocess.PIPE, text=True, env=_environment(env))
     peak = [0]
 
     def sample():
@@ -216,10 +231,26 @@ def search_metrics(site: Path, browser):
             "second_bytes": sum(n for _, n in second), "first_ms": first_ms, "second_shown": shown}
 
 
+def search_tests(site: Path, providers: Path, env):
+    """Run tests/test_search_browser.py, unchanged, on this site; return pytest's summary line."""
+    run = subprocess.run([BIN / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(REPO / "tests" / "test_search_browser.py")], cwd=REPO, capture_output=True, text=True,
+                         env={**os.environ, **env, "IOP_SEARCH_SITE": str(site), "IOP_SEARCH_PROVIDERS": str(providers),
+                              "IOP_SEARCH_TODAY": TODAY})
+    summary = (run.stdout.strip().splitlines() or ["no output"])[-1]
+    if run.returncode:
+        print(run.stdout[-6000:], file=sys.stderr)
+    return {"passed": run.returncode == 0, "summary": summary}
+
+
 def bench_size(n, work: Path, browser):
     work.mkdir()
     providers = work / "providers"
     records = synthetic.write_records(providers, n)
+    # The test fixtures go in too: the search tests run unchanged on this site (search_tests below).
+    for fixture in sorted(FIXTURE_PROVIDERS.glob("*.yaml")):
+        (providers / fixture.name).write_bytes(fixture.read_bytes())
+        records.append(providers / fixture.name)
     conf = settings_file(work)
     out = work / "site"
     env = {"IOP_BUILD_CACHE": str(work / "cache")}
@@ -243,6 +274,8 @@ def bench_size(n, work: Path, browser):
         rebuilds[kind] = {"s": seconds, "patched": "patched 1 record(s) in place" in log}
     print("  N=%d: search in Chromium…" % n, file=sys.stderr, flush=True)
     search = search_metrics(out, browser)
+    print("  N=%d: the search tests on this site…" % n, file=sys.stderr, flush=True)
+    search["search_tests"] = search_tests(out, providers, env)
     return {"n": n, "editions": editions, "pages": pages, "full_s": full_s, "full_mb": full_mb,
             "full_pss_mb": full_pss_mb, "plain_s": plain_s, "plain_mb": plain_mb,
             "rebuilds": rebuilds, **search}
@@ -302,6 +335,9 @@ def main():
           % (t["ratio"], t["per_1000_s"], t["rss_mb"], t["rebuild_s"], t["first_kb"], t["second_kb"]))
     for line in lines:
         print(" | ".join(cell.rjust(w) for cell, w in zip(line, widths)))
+    for r in rows:
+        print("search tests (tests/test_search_browser.py, unchanged) on the %d-provider site (%d synthetic + the "
+              "6 fixtures): %s %s" % (r["n"] + 6, r["n"], r["search_tests"]["summary"], ok(r["search_tests"]["passed"])))
     Path(REPO / "bench" / "results").mkdir(exist_ok=True)
     (REPO / "bench" / "results" / "last-run.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
