@@ -60,7 +60,8 @@ def site(request):
 
 
 def open_search(page, site, query=""):
-    page.goto(site.url + "/search/" + query)
+    """Open the search page of `site` (a Site, or a base URL: test_i18n.py opens the editions') with `query`."""
+    page.goto(getattr(site, "url", site) + "/search/" + query)
     page.wait_for_selector('#results[data-state="ready"]')
 
 
