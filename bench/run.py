@@ -60,6 +60,7 @@ REBUILDS = [
      "TRICARE"),
 ]
 MOVING_EDITS = {"moved (insurance)"}
+REFERENCE_PELICAN_S_PER_1000 = 3.5  # the measure of its 2-core machine: Pelican, 1,000 Markdown articles
 FIRST_QUERY = "/search/?near=01608&insurance=masshealth&schedule=evening"
 
 MEASURE = ("import json, resource, subprocess, sys, time\n"
@@ -308,16 +309,21 @@ def main():
         finally:
             browser.close()
     t = TARGETS
-    header = ["providers", "pages", "full build s", "Pelican s", "ratio", "s/1000 provider pages", "s/1000 providers",
+    header = ["providers", "pages", "full build s", "Pelican s", "ratio", "s/1000 provider pages",
+              "(at the reference speed)", "s/1000 providers",
               "peak MB (all processes)", "(largest process)"] + ["rebuild: %s s" % kind for kind, *_ in REBUILDS] + [
               "1st search KB gz", "(data KB)", "2nd query KB", "1st result ms"]
     lines = [header]
     for r in rows:
         ratio = r["full_s"] / r["plain_s"]
         per_page = r["full_s"] / (r["n"] * r["editions"]) * 1000
+        # The anchor: Pelican renders 1,000 articles in 3.5 s on its reference machine. This machine's speed
+        # relative to it is Pelican's own time here for the same articles.
+        speed = REFERENCE_PELICAN_S_PER_1000 / (r["plain_s"] / (r["n"] * r["editions"]) * 1000)
         lines.append([
             str(r["n"]), str(r["pages"]), "%.1f" % r["full_s"], "%.1f" % r["plain_s"],
-            "%.2f %s" % (ratio, ok(ratio <= t["ratio"])), "%.2f %s" % (per_page, ok(per_page <= t["per_1000_s"])),
+            "%.2f %s" % (ratio, ok(ratio <= t["ratio"])), "%.2f" % per_page,
+            "%.2f %s" % (per_page * speed, ok(per_page * speed <= t["per_1000_s"])),
             "%.2f" % (r["full_s"] / r["n"] * 1000),
             "%.0f %s" % (r["full_pss_mb"], ok(r["full_pss_mb"] < t["rss_mb"])), "%.0f" % r["full_mb"],
         ] + [_rebuild_cell(kind, r["rebuilds"][kind], t) for kind, *_ in REBUILDS] + [
@@ -328,7 +334,9 @@ def main():
         ])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     print("targets: full build <= %.1fx Pelican's time for as many pages (each provider has one page per language "
-          "edition; Pelican builds that many articles) and <= %.1f s per 1,000 provider pages; peak memory of all "
+          "edition; Pelican builds that many articles) and <= %.1f s per 1,000 provider pages on the issue's reference "
+          "machine (where Pelican builds 1,000 articles in 3.5 s: this machine's time scaled by Pelican's speed here); "
+          "peak memory of all "
           "the build's processes < %d MB; one-record rebuild < %.0f s (an edit that leaves the record where it is "
           "listed, patched in place; an edit that moves it is rebuilt in full, shown without a target); first "
           "search <= %d KB gzip (everything fetched); a second query <= %d KB more"
