@@ -36,6 +36,17 @@ def build(providers: Path, output: Path, settings: str = "pelicanconf.py", **ove
                                                 **overrides})
 
 
+@pytest.fixture
+def records_copy(tmp_path, monkeypatch):
+    """A copy of the fixture records to change, with a build cache of its own."""
+    monkeypatch.setenv("IOP_BUILD_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "providers"
+    folder.mkdir()
+    for path in FIXTURE_PROVIDERS.glob("*.yaml"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    return folder
+
+
 @pytest.fixture(scope="session")
 def fixture_site(tmp_path_factory) -> Path:
     """The site built from tests/fixtures/providers (six synthetic records).

@@ -254,16 +254,6 @@ def _full_build(providers: Path, output: Path, monkeypatch, tmp_path: Path):
         return build(providers, output)
 
 
-@pytest.fixture
-def records_copy(tmp_path, monkeypatch):
-    monkeypatch.setenv("IOP_BUILD_CACHE", str(tmp_path / "cache"))
-    folder = tmp_path / "providers"
-    folder.mkdir()
-    for path in FIXTURE_PROVIDERS.glob("*.yaml"):
-        (folder / path.name).write_bytes(path.read_bytes())
-    return folder
-
-
 def test_incremental_rebuild_after_changing_one_record_equals_a_full_build(tmp_path, records_copy, monkeypatch):
     site = build(records_copy, tmp_path / "output")
     unchanged = site / "providers" / "bravo-boston" / "index.html"

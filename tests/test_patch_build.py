@@ -11,19 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_PROVIDERS, build
+from conftest import build
 
 SPLIT = {"IOP_SEARCH_SHARD_THRESHOLD": 0}
 
 
 @pytest.fixture
-def records(tmp_path, monkeypatch):
-    monkeypatch.setenv("IOP_BUILD_CACHE", str(tmp_path / "cache"))
-    folder = tmp_path / "providers"
-    folder.mkdir()
-    for path in FIXTURE_PROVIDERS.glob("*.yaml"):
-        (folder / path.name).write_bytes(path.read_bytes())
-    return folder
+def records(records_copy):
+    return records_copy
 
 
 def _files(site: Path):
