@@ -152,6 +152,29 @@ def test_what_a_patch_cannot_do_falls_back_to_the_full_build(tmp_path, records, 
     assert _files(site) == _files(_full(records, tmp_path, monkeypatch, "full"))
 
 
+def test_a_change_to_a_settings_file_the_settings_import_is_a_full_build(tmp_path, records, monkeypatch):
+    """publishconf.py imports pelicanconf.py: a change there changes the resolved settings, not the file built."""
+    import sys
+
+    from conftest import REPO
+
+    base = tmp_path / "iop_test_base_settings.py"
+    base.write_text("import sys\nsys.path.insert(0, %r)\nfrom pelicanconf import *\n" % str(REPO), encoding="utf-8")
+    top = tmp_path / "publish_like.py"
+    top.write_text("import sys\nsys.path.insert(0, %r)\nfrom iop_test_base_settings import *\n" % str(tmp_path),
+                   encoding="utf-8")
+    monkeypatch.delitem(sys.modules, base.stem, raising=False)
+    site = build(records, tmp_path / "output", settings=str(top), **SPLIT)
+    base.write_text(base.read_text(encoding="utf-8") + "SITENAME = 'Renamed Test Directory'\n", encoding="utf-8")
+    monkeypatch.delitem(sys.modules, base.stem)  # as a new `iop build` process would read it
+    _edit(records / "alpha-worcester.yaml", "phone: (508) 555-0101", "phone: (508) 555-0199")
+    assert _rebuild(records, site, monkeypatch, settings=str(top)) == "the code, theme or settings changed"
+    assert "Renamed Test Directory" in (site / "providers" / "bravo-boston" / "index.html").read_text(encoding="utf-8")
+    monkeypatch.delitem(sys.modules, base.stem)
+    full = _full(records, tmp_path, monkeypatch, "full", settings=str(top))
+    assert _files(site) == _files(full)
+
+
 def test_a_card_not_found_once_is_left_to_the_full_build(tmp_path, records, monkeypatch):
     """A listing page that does not hold a record's card exactly as it was (edited by hand, say) is not patched."""
     site = build(records, tmp_path / "output", **SPLIT)

@@ -37,14 +37,14 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     base = read_settings(str(settings_file), override=dict(overrides or {}))
     output_folder.check(output, _sources(base, settings_file))  # before anything is written
     patch_build.finish_journal(output)  # a patch cut short is finished first
-    build_key = incremental.build_key(settings_file, overrides or {})
+    build_key = incremental.build_key(settings_file, overrides or {}, base)
     if output.exists() and patch_build.try_patch(settings_file, output, overrides or {}, build_key):
         return output  # only a few records' own pages changed: patched in place (patch_build.py)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".%s.building-" % output.name, dir=output.parent))
     # What the editions make once and share (shared_files.py); never part of the site
     shared_dir = Path(tempfile.mkdtemp(prefix=".%s.shared-" % output.name, dir=output.parent))
-    session = incremental.current = incremental.Session(settings_file, output, overrides or {})
+    session = incremental.current = incremental.Session(settings_file, output, overrides or {}, base)
     try:
         editions = list(_editions(base, staging))
         records = shared_records(base)  # read and validated once, before anything is rendered

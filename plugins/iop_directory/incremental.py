@@ -1,12 +1,12 @@
 """Incremental builds (issue 8): reuse a generated page of the previous output when its inputs are unchanged.
 
-A page's key hashes the "build key" (theme, plugin code, settings file and overrides, package versions), its
-output path, its template, and the value of every variable its template chain reads (found with jinja2.meta:
-the page's own extras such as the provider view, and context values such as SITENAME). When the key equals the
-one recorded for that path by the previous build into the same output, and the previous file is still the very
-file that build wrote (same inode, size and mtime), the page is not rendered: the previous file is hard-linked
-into the staging folder, which is swapped into place as for a full build. Nothing writes to a linked file (each
-path is written once, into an empty staging folder), so the served output is never modified in place.
+A page's key hashes the "build key" (theme, plugin code, settings file, resolved settings and overrides, package
+versions), its output path, its template, and the value of every variable its template chain reads (found with
+jinja2.meta: the page's own extras such as the provider view, and context values such as SITENAME). When the key
+equals the one recorded for that path by the previous build into the same output, and the previous file is still
+the very file that build wrote (same inode, size and mtime), the page is not rendered: the previous file is
+hard-linked into the staging folder, which is swapped into place as for a full build. Nothing writes to a linked file
+(each path is written once, into an empty staging folder), so the served output is never modified in place.
 
 Any doubt means rendering: a template with a dynamic include, a variable whose value cannot be serialised,
 a missing or foreign manifest. The manifest lives in the build cache (outside the output), one per output folder.
@@ -40,8 +40,10 @@ def _json_default(value):
     raise TypeError("not hashable for the page manifest: %r" % type(value))
 
 
-def build_key(settings_file: Path, overrides: dict) -> str:
-    """What every page and the patch state are keyed by: code, theme, settings file, overrides, versions."""
+def build_key(settings_file: Path, overrides: dict, settings: dict | None = None) -> str:
+    """What every page and the patch state are keyed by: code, theme, settings file, overrides, versions, and
+    the resolved `settings` (a file the settings file imports, such as pelicanconf.py under publishconf.py, is
+    not hashed as a file)."""
     from importlib.metadata import version
 
     here = Path(__file__).resolve().parent
@@ -53,15 +55,38 @@ def build_key(settings_file: Path, overrides: dict) -> str:
     paths += sorted(p for p in theme.rglob("*") if p.is_file())
     for path in paths:
         digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    if settings is not None:
+        digest.update(_stable_text(settings).encode())
     return digest.hexdigest()
+
+
+def _stable_text(value) -> str:
+    """Text that is the same in every process for equal settings: sets and dicts in order, functions by name and
+    code. An object shown by its address gives a different text in every process: no page is ever reused for
+    it, which is slow but never stale."""
+    if isinstance(value, dict):
+        return "{%s}" % ",".join(sorted("%s:%s" % (_stable_text(k), _stable_text(v)) for k, v in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return "set(%s)" % ",".join(sorted(_stable_text(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return "[%s]" % ",".join(_stable_text(v) for v in value)
+    code = getattr(value, "__code__", None)
+    if code is not None:
+        import marshal
+
+        return "%s.%s#%s" % (getattr(value, "__module__", ""), getattr(value, "__qualname__", ""),
+                             hashlib.sha256(marshal.dumps(code)).hexdigest())
+    if isinstance(value, type):
+        return "%s.%s" % (value.__module__, value.__qualname__)
+    return repr(value)
 
 
 class Session:
     """One build_site run: the previous build's manifest, and the one this build records."""
 
-    def __init__(self, settings_file: Path, output: Path, overrides: dict):
+    def __init__(self, settings_file: Path, output: Path, overrides: dict, settings: dict | None = None):
         self.output = Path(output)
-        self.key = build_key(settings_file, overrides)
+        self.key = build_key(settings_file, overrides, settings)
         name = hashlib.sha256(str(self.output).encode()).hexdigest()[:24]
         self.file = build_cache.cache_dir() / "pages" / ("%s.json" % name)
         self.previous = self._read()
