@@ -31,7 +31,10 @@ def test_readme_commands_exist():
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     for target in set(re.findall(r"`make ([a-z-]+)`", readme)) | set(re.findall(r"^make ([a-z-]+)", readme, re.M)):
         assert re.search(r"^%s:" % re.escape(target), makefile, re.M), target
-    subcommands = cli.build_parser()._subparsers._group_actions[0].choices
-    for command in set(re.findall(r"`iop ([a-z-]+)", readme)):
+    parser = cli.build_parser()
+    subcommands = parser._subparsers._group_actions[0].choices
+    for options, command in set(re.findall(r"`iop ((?:-[a-z-]+ )*)([a-z][a-z-]*)", readme)):
         assert command in subcommands, command
+        for option in options.split():  # options before the command are iop's own, such as -v
+            assert option in parser._option_string_actions, option
     assert "make test" in (REPO / ".ci" / "run").read_text()
