@@ -556,3 +556,23 @@ def test_where_tells_no_location_apart_from_an_unknown_one(fixture_site):
     # locations: [] on a virtual program for all of Massachusetts: no physical location, which is not "unknown"
     assert "anywhere in Massachusetts" in where("delta-virtual") and "Not yet confirmed" not in where("delta-virtual")
     assert "Not yet confirmed" in where("echo-unknown")  # null
+
+
+def test_page_keys_read_the_variables_of_the_whole_template_chain(tmp_path):
+    """What a page's key hashes: every variable its template, the templates it extends or includes and their
+    includes read (each file parsed once); a template named at render time makes its pages always rendered."""
+    from jinja2 import DictLoader, Environment
+
+    from iop_directory.incremental import Session
+
+    env = Environment(loader=DictLoader({
+        "base.html": "{{ SITENAME }}{% include '_part.html' %}{% block body %}{% endblock %}",
+        "_part.html": "{{ crisis_line }}",
+        "page.html": "{% extends 'base.html' %}{% block body %}{{ view.name }}{% endblock %}",
+        "other.html": "{% extends 'base.html' %}{% block body %}{{ town }}{% endblock %}",
+        "dynamic.html": "{% include chosen %}",
+    }))
+    session = Session(REPO / "pelicanconf.py", tmp_path / "output", {})
+    assert session.template_names(env, "page.html") == ["SITENAME", "crisis_line", "view"]
+    assert session.template_names(env, "other.html") == ["SITENAME", "crisis_line", "town"]
+    assert session.template_names(env, "dynamic.html") is None

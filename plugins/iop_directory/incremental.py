@@ -93,6 +93,7 @@ class Session:
         self.entries = {}  # relative path (from the output root) -> page key
         self.reused = self.rendered = 0
         self._names = {}
+        self._files = {}  # template file name -> _file_names()
         self._value_hashes = {}
         self._known = {}  # id(value) -> (value, digest) for values whose digest is known without reading them
         self.shared = {}  # what the language editions of this build share (the records read once)
@@ -112,8 +113,6 @@ class Session:
         """Return the variables the template chain reads, or None when that cannot be known statically."""
         if template_name in self._names:
             return self._names[template_name]
-        from jinja2 import meta
-
         names, seen, todo = set(), set(), [template_name]
         try:
             while todo:
@@ -121,18 +120,28 @@ class Session:
                 if name in seen:
                     continue
                 seen.add(name)
-                source = env.loader.get_source(env, name)[0]
-                tree = env.parse(source)
-                names |= meta.find_undeclared_variables(tree)
-                for referenced in meta.find_referenced_templates(tree):
-                    if referenced is None:
-                        raise LookupError("dynamic template reference in %s" % name)
-                    todo.append(referenced)
+                read, referenced = self._file_names(env, name)
+                names |= read
+                todo.extend(referenced)
         except Exception as exc:  # noqa: BLE001 - unknown means always render
             logger.debug("incremental: %s is always rendered (%s)", template_name, exc)
             names = None
         result = self._names[template_name] = None if names is None else sorted(names)
         return result
+
+    def _file_names(self, env, name):
+        """(variables one template file reads, the templates it names), each file parsed once per process: every
+        page template includes base.html and the macros, and parsing them again for each cost a second a build."""
+        found = self._files.get(name)
+        if found is None:
+            from jinja2 import meta
+
+            tree = env.parse(env.loader.get_source(env, name)[0])
+            referenced = tuple(meta.find_referenced_templates(tree))
+            if None in referenced:
+                raise LookupError("dynamic template reference in %s" % name)
+            found = self._files[name] = (meta.find_undeclared_variables(tree), referenced)
+        return found
 
     def new_edition(self):
         """Forget the hashed context values (they hold the previous edition's views)."""
