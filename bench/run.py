@@ -104,6 +104,10 @@ def _environment(env):
 def measured(cmd, env=None, log=False):
     """Run cmd in a fresh child; return (seconds, peak RSS of its largest process in MB, peak total PSS of all
     its processes in MB, sampled every 0.2 s), and the end of what it logged when `log`."""
+    # Every measured command starts on a quiet disk. The step before may have left gigabytes for the kernel to
+    # write out (Pelican's 60,000 articles at 20,000): on this slow disk that writeback stalled the next
+    # command's file operations for seconds (a 1.5 s patch measured 10.5 s right after the Pelican baseline).
+    os.sync()
     proc = subprocess.Popen([sys.executable, "-c", MEASURE, *map(str, cmd)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=_environment(env))
     peak = [0]
