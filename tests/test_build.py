@@ -538,6 +538,36 @@ def test_a_large_retired_site_is_removed_in_the_background(tmp_path, monkeypatch
 
 
 @needs_two_cores
+def test_the_background_removal_does_not_hold_the_callers_output(tmp_path):
+    """Whoever reads `iop build`'s output (make, CI, the bench) gets end of file when the build returns, not when the
+    detached removal of the old site ends: here the removal waits for a file written only after the caller is done."""
+    import subprocess
+    import sys
+    import time
+
+    retired, release = tmp_path / "retired", tmp_path / "release"
+    (retired / "page").mkdir(parents=True)
+    script = (
+        "import os, shutil, sys, time\n"
+        "sys.path.insert(0, %r)\n"
+        "from iop_directory import build\n"
+        "real = shutil.rmtree\n"
+        "def slow(folder, **kw):\n"
+        "    while not os.path.exists(%r): time.sleep(0.05)\n"
+        "    real(folder, **kw)\n"
+        "build.shutil.rmtree = slow\n"
+        "build._remove(build.Path(%r), background=True)\n"
+        "print('returned')\n" % (str(REPO / "plugins"), str(release), str(retired)))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "returned" and retired.exists()
+    release.touch()
+    deadline = time.monotonic() + 30
+    while retired.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not retired.exists()
+
+
+@needs_two_cores
 def test_records_validated_on_two_processes_build_the_same_site(tmp_path, monkeypatch):
     from iop_directory import build_cache
 

@@ -223,6 +223,11 @@ def _remove(folder: Path, background: bool):
             try:
                 if os.fork() == 0:
                     os.setsid()
+                    # Let go of the caller's terminal and pipes: whoever reads `iop build`'s output (make, CI,
+                    # the bench) would otherwise wait for the removal as if it were part of the build.
+                    null = os.open(os.devnull, os.O_RDWR)
+                    for fd in (0, 1, 2):
+                        os.dup2(null, fd)
                     shutil.rmtree(folder, ignore_errors=True)
             finally:
                 os._exit(0)
