@@ -44,7 +44,7 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     staging = Path(tempfile.mkdtemp(prefix=".%s.building-" % output.name, dir=output.parent))
     # What the editions make once and share (shared_files.py); never part of the site
     shared_dir = Path(tempfile.mkdtemp(prefix=".%s.shared-" % output.name, dir=output.parent))
-    session = incremental.current = incremental.Session(settings_file, output, overrides or {}, base)
+    session = incremental.current = incremental.Session(output, build_key)
     try:
         editions = list(_editions(base, staging))
         records = shared_records(base)  # read and validated once, before anything is rendered

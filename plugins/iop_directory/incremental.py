@@ -40,7 +40,7 @@ def _json_default(value):
     raise TypeError("not hashable for the page manifest: %r" % type(value))
 
 
-def build_key(settings_file: Path, overrides: dict, settings: dict | None = None) -> str:
+def build_key(settings_file: Path, overrides: dict, settings: dict) -> str:
     """What every page and the patch state are keyed by: code, theme, settings file, overrides, versions, and
     the resolved `settings` (a file the settings file imports, such as pelicanconf.py under publishconf.py, is
     not hashed as a file)."""
@@ -55,8 +55,7 @@ def build_key(settings_file: Path, overrides: dict, settings: dict | None = None
     paths += sorted(p for p in theme.rglob("*") if p.is_file())
     for path in paths:
         digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-    if settings is not None:
-        digest.update(_stable_text(settings).encode())
+    digest.update(_stable_text(settings).encode())
     return digest.hexdigest()
 
 
@@ -84,9 +83,10 @@ def _stable_text(value) -> str:
 class Session:
     """One build_site run: the previous build's manifest, and the one this build records."""
 
-    def __init__(self, settings_file: Path, output: Path, overrides: dict, settings: dict | None = None):
+    def __init__(self, output: Path, key: str):
+        """`key`: this build's build_key(), made once by build_site for the patch check and the pages."""
         self.output = Path(output)
-        self.key = build_key(settings_file, overrides, settings)
+        self.key = key
         name = hashlib.sha256(str(self.output).encode()).hexdigest()[:24]
         self.file = build_cache.cache_dir() / "pages" / ("%s.json" % name)
         self.previous = self._read()
