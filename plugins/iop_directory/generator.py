@@ -383,6 +383,26 @@ def _rendered_once(env, template, name):
     return call
 
 
+def _rendered_per_value(env, template, name):
+    """Return macro `name` of `template`, keeping what it returns for each distinct tuple of arguments.
+
+    For the parts of every page that are a function of the site's root URL alone (_chrome.html): an edition has
+    a handful of distinct roots (one per folder depth with relative URLs), and thousands of pages.
+    """
+    macro, kept = None, {}
+
+    def call(*args):
+        nonlocal macro
+        html = kept.get(args)
+        if html is None:
+            if macro is None:
+                macro = getattr(env.get_template(template).module, name)
+            html = kept[args] = macro(*args)
+        return html
+
+    return call
+
+
 def install_translations(generator):
     """Give every Pelican generator's Jinja environment the gettext functions of the site's language."""
     env = getattr(generator, "env", None)
@@ -398,6 +418,8 @@ def install_translations(generator):
     env.filters.setdefault("tojson_safe", json_dumps)
     env.globals["card"] = _rendered_once(env, "_macros.html", "card")
     env.globals["hours_scale"] = _rendered_once(env, "_hours_scale.html", "hours_scale")
+    for part in ("head_links", "header_start", "header_search", "crisis", "page_end"):
+        env.globals["chrome_" + part] = _rendered_per_value(env, "_chrome.html", part)
 
 
 def get_generators(pelican):
