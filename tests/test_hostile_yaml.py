@@ -105,3 +105,46 @@ def test_random_bytes_never_crash_the_loader(validator, tmp_path, raw):
     path.write_bytes(raw)
     record, problems = validator.load(path)
     assert record is not None or problems
+
+
+def _nested(depth):
+    """A record-like text whose mappings nest `depth` deep."""
+    return "name: x\n" + "".join("  " * i + "k%d:\n" % i for i in range(depth - 1)) + "  " * (depth - 1) + "leaf: 1\n"
+
+
+SAME_EITHER_WAY = [
+    "name: A & B Clinic\nwebsite: https://a.example/?x=1&y=2\nnotes: '*starred*'\n",  # & and * that are not anchors
+    "name: plain\nfocus: [anxiety, depression]\nlocations:\n  - city: Worcester\n    zip: 01608\n",
+    "---\nname: explicit start\n",
+    "name: a\n---\nname: b\n",  # two documents: refused the same way
+    "name: &n anchored\nalias: *n\n",
+    _nested(16), _nested(17), _nested(40),
+]
+
+
+@pytest.mark.parametrize("text", SAME_EITHER_WAY, ids=range(len(SAME_EITHER_WAY)))
+def test_the_libyaml_shortcut_reads_what_the_careful_reader_reads(monkeypatch, text):
+    """yaml_loader composes ordinary records with libyaml in one pass; whatever it lets through must come out as
+    the careful Python reader makes it (data and every position), and what it may not judge goes to that reader."""
+    import yaml
+
+    from iop_directory import yaml_loader
+
+    def outcome():
+        try:
+            return yaml_loader.parse(text)
+        except (yaml_loader.YamlProblem, yaml_loader.YamlProblems) as problem:
+            return type(problem).__name__, str(problem)
+
+    fast = outcome()
+    monkeypatch.setattr(yaml, "__with_libyaml__", False)
+    assert fast == outcome()
+
+
+def test_the_libyaml_shortcut_leaves_deep_and_anchored_texts_to_the_careful_reader():
+    from iop_directory import yaml_loader
+
+    assert yaml_loader._fast_compose(_nested(16)) is not None
+    assert yaml_loader._fast_compose(_nested(17)) is None
+    assert yaml_loader._fast_compose("name: &n x\nother: *n\n") is None
+    assert yaml_loader._fast_compose("name: A & B\n") is not None  # checked by events, and ordinary

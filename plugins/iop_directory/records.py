@@ -430,8 +430,9 @@ def expand_paths(paths):
         found = [p for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() in (".yaml", ".yml")
                  and p.name not in SCHEMA_FILES] if path.is_dir() else [path]
         for file in found:
-            if file.resolve() not in known:  # `iop validate a.yaml ./a.yaml` is one file, not a duplicate id
-                known.add(file.resolve())
+            resolved = file.resolve()
+            if resolved not in known:  # `iop validate a.yaml ./a.yaml` is one file, not a duplicate id
+                known.add(resolved)
                 files.append(file)
     return files
 

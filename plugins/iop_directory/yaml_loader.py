@@ -5,6 +5,8 @@ keys, expands aliases without limit and builds arbitrary objects from tags. This
 with those features refused, then builds the data itself so every value keeps its position.
 """
 
+import re
+
 import yaml
 
 MAX_BYTES = 512 * 1024
@@ -146,6 +148,11 @@ def parse(text: str):
 _FAST_MAX_DEPTH = 16
 
 
+# Where an anchor or alias could be ("&name", "*name"), or an explicit document marker: such a text is composed
+# by _checked_compose (events first); any other text cannot hold one, and is composed at once.
+_MAYBE_ANCHOR = re.compile(r"[&*]\S")
+
+
 def _fast_compose(text):
     """Return the node tree composed by libyaml (C), or None when the careful Python path must decide.
 
@@ -155,6 +162,18 @@ def _fast_compose(text):
     """
     if not getattr(yaml, "__with_libyaml__", False) or yaml.reader.Reader.NON_PRINTABLE.search(text):
         return None
+    if _MAYBE_ANCHOR.search(text) or text.startswith("---") or "\n---" in text:
+        return _checked_compose(text)
+    try:
+        node = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except Exception:  # noqa: BLE001 - the Python path reports the problem properly
+        return None
+    return None if node is not None and _deeper_than(node, _FAST_MAX_DEPTH) else node
+
+
+def _checked_compose(text):
+    """_fast_compose for a text that may hold anchors, aliases or document markers: libyaml's events are read
+    first, and any of those sends the text to the careful path (twice the parsing; most records never come here)."""
     try:
         depth = 0
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
@@ -171,6 +190,23 @@ def _fast_compose(text):
         return yaml.compose(text, Loader=yaml.CSafeLoader)
     except Exception:  # noqa: BLE001 - the Python path reports the problem properly
         return None
+
+
+def _deeper_than(node, limit):
+    """Whether mappings and sequences nest more than `limit` deep in a composed tree (keys included)."""
+    todo = [(node, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = node.value
+        else:
+            continue
+        if depth > limit:
+            return True
+        todo.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _build(node):
