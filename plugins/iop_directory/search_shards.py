@@ -58,7 +58,15 @@ def _term(word):
 
 def _tokens(text):
     """The terms of a text as lunr's tokenizer and pipeline make them (lower case, split on spaces and hyphens)."""
-    return [t for t in (_term(w) for w in _SPLIT.split(str(text or "").lower()) if w) if t]
+    known, terms = _TERMS, []
+    for word in _SPLIT.split(str(text or "").lower()):
+        if word:
+            term = known.get(word, False)
+            if term is False:
+                term = _term(word)
+            if term:
+                terms.append(term)
+    return terms
 
 
 def shared_state():
@@ -189,14 +197,34 @@ def document_scores(document):
     (the worker multiplies by the term's idf, from its posting count and the document count)."""
     summed = {}
     for field, boost in search_index.INDEX_FIELDS:
-        tokens = _tokens(document[field])
-        counts = defaultdict(int)
-        for token in tokens:
-            counts[token] += 1
-        norm = K1 * (1 - B + B * len(tokens) / FIELD_LENGTHS[field])
-        for term, tf in counts.items():
-            summed[term] = summed.get(term, 0.0) + boost * tf * (K1 + 1) / (tf + norm)
+        text = document[field]
+        if field in _OWN_WORDS:
+            parts = _field_scores(field, boost, text)
+        else:  # vocabulary names, towns, schedule words: a few thousand distinct texts however many providers
+            key = (field, text)
+            parts = _FIELD_SCORES.get(key)
+            if parts is None:
+                parts = _field_scores(field, boost, text)
+                if len(_FIELD_SCORES) < _FIELD_SCORES_MAX:
+                    _FIELD_SCORES[key] = parts
+        for term, score in parts:
+            summed[term] = summed.get(term, 0.0) + score
     return {term: max(1, round(score * 100)) for term, score in summed.items()}
+
+
+_OWN_WORDS = frozenset({"name", "programs", "description"})  # the provider's own text: rarely the same twice
+_FIELD_SCORES = {}
+_FIELD_SCORES_MAX = 200_000
+
+
+def _field_scores(field, boost, text):
+    """((term, score), ...) of one field's text: its part of document_scores, a function of the text alone."""
+    tokens = _tokens(text)
+    counts = defaultdict(int)
+    for token in tokens:
+        counts[token] += 1
+    norm = K1 * (1 - B + B * len(tokens) / FIELD_LENGTHS[field])
+    return tuple((term, boost * tf * (K1 + 1) / (tf + norm)) for term, tf in counts.items())
 
 
 def encode_postings(pairs):
