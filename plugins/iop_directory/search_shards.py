@@ -214,7 +214,7 @@ def document_scores(document):
 
 _OWN_WORDS = frozenset({"name", "programs", "description"})  # the provider's own text: rarely the same twice
 _FIELD_SCORES = {}
-_FIELD_SCORES_MAX = 200_000
+_FIELD_SCORES_MAX = 20_000  # about 1 KB each: the texts that repeat are met early
 
 
 def _field_scores(field, boost, text):
