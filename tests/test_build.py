@@ -397,18 +397,24 @@ def test_pages_rendered_by_either_process_are_reused_by_the_next_build(tmp_path,
 def test_editions_built_side_by_side_equal_editions_built_in_turn(tmp_path, monkeypatch):
     from iop_directory import build as build_module
 
-    calls = []
+    calls, open_data_made = [], []
     real = build_module._build_editions
     monkeypatch.setattr(build_module, "_build_editions",
                         lambda runs, session, concurrent, alongside=None:
                         calls.append((concurrent, alongside is not None)) or real(runs, session, concurrent, alongside))
-    for sharded in (False, True):  # side by side, the split search's shared files are written by the parent
+    real_open_data = build_module.shared_open_data
+    monkeypatch.setattr(build_module, "shared_open_data",
+                        lambda *args: open_data_made.append(args[2]) or real_open_data(*args))
+    # Side by side, the parent makes the open data every edition fills in, and writes the split search's shared
+    # files
+    for sharded in (False, True):
         threshold = {"IOP_SEARCH_SHARD_THRESHOLD": 0} if sharded else {}
         in_turn = build(FIXTURE_PROVIDERS, tmp_path / ("in-turn-%s" % sharded), IOP_CONCURRENT_EDITIONS_MAX_RECORDS=0,
                         **threshold)
         side_by_side = build(FIXTURE_PROVIDERS, tmp_path / ("side-by-side-%s" % sharded), **threshold)
         _assert_same_site(side_by_side, in_turn)
-    assert calls == [(False, False), (True, False), (False, False), (True, True)]
+    assert calls == [(False, False), (True, True), (False, False), (True, True)]
+    assert len(open_data_made) == 2  # once per build side by side, in this (the parent) process
 
 
 def test_an_error_while_the_editions_render_side_by_side_fails_the_build_and_keeps_the_site(tmp_path, monkeypatch):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import build_cache, incremental, output_folder, patch_build, search_shards, shared_work
 from .errors import RecordsInvalid
-from .generator import providers_path, search_is_split, shared_records, shared_search_files
+from .generator import providers_path, search_is_split, shared_open_data, shared_records, shared_search_files
 from .jsontext import write_files
 
 logger = logging.getLogger(__name__)
@@ -51,8 +51,8 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
         gc.freeze()  # the records are kept, unchanged, by the edition processes forked from here: keep them shared
         limit = base.get("IOP_CONCURRENT_EDITIONS_MAX_RECORDS", CONCURRENT_EDITIONS_MAX_RECORDS)
         concurrent = len(editions) > 1 and len(records) <= limit and shared_work.can_fork()
-        # Side by side, the search files every edition shares are made here while the editions render (a core
-        # would otherwise wait for them), and written into each edition's folder.
+        # Side by side, the search files every edition shares are made here while the editions render, and written
+        # into each edition's folder; then the open data they share (alongside, below).
         shared_search = concurrent and search_is_split(base, records)
         runs = []
         for edition_overrides, edition_output in editions:
@@ -64,6 +64,7 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
                 "CACHE_CONTENT": False,
                 "LOAD_CONTENT_CACHE": False,
                 "IOP_SHARED_SEARCH_FILES_WRITTEN_BY_BUILD": shared_search,
+                "IOP_OPEN_DATA_MADE_BY_BUILD": concurrent,
                 "IOP_SHARED_WORK_DIR": str(shared_dir),
                 # compiled templates kept for the next build and for one-record patches (patch_build.py)
                 "JINJA_ENVIRONMENT": {**base.get("JINJA_ENVIRONMENT", {}), "bytecode_cache": build_cache.template_cache(
@@ -71,12 +72,16 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
             })
             runs.append(lambda settings=settings: Pelican(settings).run())
 
-        def write_shared_search():
-            files = shared_search_files(base, records)
-            for _, edition_output in editions:
-                write_files(edition_output, files)
+        def alongside():
+            """What this process does while the editions built side by side render (a core would otherwise wait
+            for the files every edition shares, or one edition make them while the others have finished)."""
+            if shared_search:
+                files = shared_search_files(base, records)
+                for _, edition_output in editions:
+                    write_files(edition_output, files)
+            shared_open_data(base, records, shared_dir)
 
-        _build_editions(runs, session, concurrent, alongside=write_shared_search if shared_search else None)
+        _build_editions(runs, session, concurrent, alongside=alongside if concurrent else None)
         output_folder.stamp(staging)
         session.finish(staging)
         session.forget()

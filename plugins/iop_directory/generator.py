@@ -132,6 +132,29 @@ def shared_search_files(settings, records):
             for path, data in search_shards.shared_search_files(records, load_vocabularies(), load_places())]
 
 
+def in_name_order(provider_views):
+    """The order of every list of providers: by name, then id."""
+    return sorted(provider_views, key=lambda v: (v["name"].lower(), v["id"]))
+
+
+def shared_open_data(settings, records, folder):
+    """Make the /data/ files every edition shares (shared_files.py) and keep them in `folder`, from views in the
+    first edition's language (open data uses only their language-free parts: slugs, URLs, town names).
+
+    For build.py, whose process has nothing else to do while editions built side by side render: made there, the
+    editions only fill in their base URL and language, and none of them has a second's more work than the others.
+    """
+    lang = (settings.get("IOP_EDITIONS") or [settings.get("DEFAULT_LANG", "en")])[0]
+    vocab, places, today = load_vocabularies(), load_places(), build_date(settings)
+    labels = views.Labels(translations_for(lang).gettext, lang)
+    made = in_name_order(views.provider_view(r, vocab, places, labels, today) for r in records)
+    shared_files.keep(folder, OPEN_DATA_KEPT_AS,
+                      lambda base, lang: open_data.open_data_files(records, made, vocab, places, base, lang))
+
+
+OPEN_DATA_KEPT_AS = "open-data"
+
+
 class ProviderGenerator(Generator):
     """Writes provider, directory, town, insurance, search and information pages plus their data files."""
 
@@ -158,7 +181,7 @@ class ProviderGenerator(Generator):
             for record, view in pairs:
                 if record.content_key:  # a view is a function of its record, the vocabularies and the language
                     incremental.current.known_digest(view, record.content_key + "|" + self.lang)
-        self.views = sorted((view for _, view in pairs), key=lambda v: (v["name"].lower(), v["id"]))
+        self.views = in_name_order(view for _, view in pairs)
         del pairs
         with open(CONTENT_DIR / "levels-of-care.yaml", encoding="utf-8") as handle:
             levels_of_care = yaml.safe_load(handle)
@@ -248,8 +271,8 @@ class ProviderGenerator(Generator):
                      lambda: self._write_data(compare_data.build_compare_files(self.views))]
         open_data_job = lambda: self._write_data(self._open_data())  # noqa: E731
         # The edition that makes the files every edition shares (shared_files.py) does so first; the others last,
-        # when it has most likely finished.
-        early = not self.settings.get("IOP_EDITION_PATH")
+        # when it has most likely finished. Editions built side by side all take them last: build.py makes them.
+        early = not self.settings.get("IOP_EDITION_PATH") and not self.settings.get("IOP_OPEN_DATA_MADE_BY_BUILD")
 
         def listing(base_path, template, members, **extra):
             """A list of provider cards, on pages of IOP_LIST_PAGE_SIZE (one page at Massachusetts size)."""
@@ -302,7 +325,7 @@ class ProviderGenerator(Generator):
 
         folder = self.settings.get("IOP_SHARED_WORK_DIR")
         if folder and shared_files.can_share(self.site_base, self.lang):
-            return shared_files.edition_files(folder, "open-data", make, self.site_base, self.lang)
+            return shared_files.edition_files(folder, OPEN_DATA_KEPT_AS, make, self.site_base, self.lang)
         return make(self.site_base, self.lang)
 
     def _seo_files(self, written):

@@ -43,6 +43,15 @@ def edition_files(folder, name, make, base, lang):
         yield path, EncodedText(_filled(pieces, marks))
 
 
+def keep(folder, name, make):
+    """Make the files of `make(BASE, LANG)` and keep them in `folder` as `name`, for edition_files to fill in."""
+    kept = Path(folder) / ("%s.marshal" % name)
+    if not kept.exists():
+        for _path, pieces in _make_and_keep(kept, make):
+            for _ in pieces:
+                pass
+
+
 def _filled(pieces, marks):
     for piece in pieces:
         for mark, value in marks:
