@@ -134,13 +134,17 @@ class Session:
         page template includes base.html and the macros, and parsing them again for each cost a second a build."""
         found = self._files.get(name)
         if found is None:
-            from jinja2 import meta
+            from jinja2 import meta, nodes
 
             tree = env.parse(env.loader.get_source(env, name)[0])
             referenced = tuple(meta.find_referenced_templates(tree))
             if None in referenced:
                 raise LookupError("dynamic template reference in %s" % name)
-            found = self._files[name] = (meta.find_undeclared_variables(tree), referenced)
+            # Every name the template loads: its context variables and its own (loop variables, macro arguments).
+            # A few more than meta.find_undeclared_variables, which runs Jinja's code generator to tell them apart
+            # (most of the time this took); an own name that is also a context variable only makes the key safer.
+            loaded = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
+            found = self._files[name] = (loaded, referenced)
         return found
 
     def new_edition(self):
