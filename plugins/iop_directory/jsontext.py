@@ -2,7 +2,7 @@
 
 import json
 import logging
-from pathlib import Path
+import os
 
 logger = logging.getLogger(__name__)
 
@@ -93,11 +93,13 @@ def write_files(folder, files, made_dirs=None):
     """Write {path: data} or (path, data) pairs under `folder`: text, EncodedText, or else JSON in pieces
     (json_chunks). `made_dirs`: a set of folders known to exist, kept between calls."""
     made_dirs = set() if made_dirs is None else made_dirs
+    folder = os.fspath(folder)
     for relative_path, data in (sorted(files.items()) if isinstance(files, dict) else files):
-        path = Path(folder) / relative_path
-        if path.parent not in made_dirs:  # thousands of files share a few folders: one mkdir each
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made_dirs.add(path.parent)
+        path = os.path.join(folder, relative_path)  # strings, not pathlib: thousands of small files an edition
+        parent = os.path.dirname(path)
+        if parent not in made_dirs:  # thousands of files share a few folders: one mkdir each
+            os.makedirs(parent, exist_ok=True)
+            made_dirs.add(parent)
         with open(path, "w", encoding="utf-8") as handle:
             handle.writelines(text_pieces(data))
         logger.info('Writing "%s"', path)

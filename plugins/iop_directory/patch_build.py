@@ -481,8 +481,8 @@ def _patch_edition(settings, edition_output, state, site, changes, root):
             old_card, new_card = edition.card(old_view, page), edition.card(view, page)
             if old_card != new_card:
                 listing_pages.setdefault(page, []).append((old_card, new_card))
-        changes.write(edition.output / "compare" / "data" / ("%s.json" % new.id),
-                      json_dumps({"version": 2, "provider": compare_data.compare_entry(view)}))
+        compare_path, compare_text = compare_data.compare_file(view)
+        changes.write(edition.output / compare_path, compare_text)
         changes.write(edition.output / "search" / "data" / "docs" / ("%d.json" % state["order"][new.id]),
                       json_dumps([search_index.store_document(new, view, edition.vocab)]))
         _open_data_splices(edition, old, old_view, new, view, data_splices)

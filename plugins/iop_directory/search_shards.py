@@ -116,7 +116,7 @@ def edition_search_files(records, views, vocab, places):
             points[(lat, lon, approx, town)].append(n)
         chunk.append(doc)
         if len(chunk) == DOCS_PER_FILE or n == len(ordered) - 1:
-            yield "search/data/docs/%d.json" % (n // DOCS_PER_FILE), chunk
+            yield "search/data/docs/%d.json" % (n // DOCS_PER_FILE), json_dumps(chunk)  # one encoder call
             chunk = []
     yield "search/data/geo.json", {
         "points": [[lat, lon, approx, town, _delta(sorted(set(numbers)))]
