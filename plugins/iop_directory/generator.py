@@ -132,6 +132,11 @@ def shared_search_files(settings, records):
             for path, data in search_shards.shared_search_files(records, load_vocabularies(), load_places())]
 
 
+def labels_for(lang):
+    """The display labels (views.Labels) of one language: every edition, the shared open data and a patch."""
+    return views.Labels(translations_for(lang).gettext, lang)
+
+
 def in_name_order(provider_views):
     """The order of every list of providers: by name, then id."""
     return sorted(provider_views, key=lambda v: (v["name"].lower(), v["id"]))
@@ -146,7 +151,7 @@ def shared_open_data(settings, records, folder):
     """
     lang = (settings.get("IOP_EDITIONS") or [settings.get("DEFAULT_LANG", "en")])[0]
     vocab, places, today = load_vocabularies(), load_places(), build_date(settings)
-    labels = views.Labels(translations_for(lang).gettext, lang)
+    labels = labels_for(lang)
     made = in_name_order(views.provider_view(r, vocab, places, labels, today) for r in records)
     shared_files.keep(folder, OPEN_DATA_KEPT_AS,
                       lambda base, lang: open_data.open_data_files(records, made, vocab, places, base, lang))
@@ -172,7 +177,7 @@ class ProviderGenerator(Generator):
     def generate_context(self):
         self.records = records = shared_records(self.settings)
         gc.collect()  # the previous edition's generators and views, held in reference cycles
-        labels = views.Labels(translations_for(self.lang).gettext, self.lang)
+        labels = labels_for(self.lang)
         self.labels, self.site_base = labels, seo.site_base(self.settings)
         self.context["CANONICAL_SITEURL"] = self.site_base if self.settings.get("SITEURL") else ""
         pairs = [(r, views.provider_view(r, self.vocab, self.places, labels, self.today)) for r in records]

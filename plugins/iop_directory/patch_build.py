@@ -420,8 +420,8 @@ class _Edition:
     def __init__(self, settings, edition_output, build_key):
         from pelican.writers import Writer
 
-        from . import register, seo, views
-        from .generator import ProviderGenerator, build_date, translations_for
+        from . import register, seo
+        from .generator import ProviderGenerator, build_date, labels_for
         from .places import load_places
         from .vocab import load_vocabularies
 
@@ -436,7 +436,7 @@ class _Edition:
         self.context["CANONICAL_SITEURL"] = self.site_base if self.settings.get("SITEURL") else ""
         self.generator = ProviderGenerator(context=self.context, settings=self.settings, path=self.settings["PATH"],
                                            theme=self.settings["THEME"], output_path=str(self.output))
-        self.labels = views.Labels(translations_for(self.lang).gettext, self.lang)
+        self.labels = labels_for(self.lang)
         self.today = build_date(self.settings)
         self.vocab, self.places = load_vocabularies(), load_places()
         self.relative = self.settings.get("RELATIVE_URLS", False)
