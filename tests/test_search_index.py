@@ -159,3 +159,23 @@ def test_a_term_files_postings_are_updated_in_its_text_as_a_full_encoding_would_
         assert update_term_file(text, updates) == expected, (text, updates)
         if expected:
             json.loads(expected)
+
+
+def test_a_term_that_comes_or_goes_is_put_in_or_cut_out_of_the_text(monkeypatch):
+    """Without decoding the whole file (close to 1 MB for common first letters at national size)."""
+    from iop_directory import search_shards
+
+    def decoded(*_args):
+        raise AssertionError("the whole file was decoded")
+
+    text = search_shards.encode_shard({"caa": [(1, 10)], "cab": [(2, 20), (5, 7)], "cad": [(3, 30)]})
+    monkeypatch.setattr(search_shards, "_rewritten_term_file", decoded)
+    for updates, expected in [
+        ({"cac": [(4, 40)]}, {"caa": [(1, 10)], "cab": [(2, 20), (5, 7)], "cac": [(4, 40)], "cad": [(3, 30)]}),
+        ({"c": [(4, 40)], "cz": [(0, 5)]},
+         {"c": [(4, 40)], "caa": [(1, 10)], "cab": [(2, 20), (5, 7)], "cad": [(3, 30)], "cz": [(0, 5)]}),
+        ({"caa": [(1, None)], "cad": [(3, None)]}, {"cab": [(2, 20), (5, 7)]}),
+        ({"cab": [(2, None), (5, None)], "cae": [(9, 90)]}, {"caa": [(1, 10)], "cad": [(3, 30)], "cae": [(9, 90)]}),
+    ]:
+        assert search_shards.update_term_file(text, updates) == search_shards.encode_shard(expected), updates
+    assert search_shards.update_term_file('{"caa":[1,10]}', {"caa": [(1, None)]}) is None
