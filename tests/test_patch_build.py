@@ -175,12 +175,16 @@ def test_a_change_to_a_settings_file_the_settings_import_is_a_full_build(tmp_pat
     assert _files(site) == _files(full)
 
 
-def test_a_card_not_found_once_is_left_to_the_full_build(tmp_path, records, monkeypatch):
-    """A listing page that does not hold a record's card exactly as it was (edited by hand, say) is not patched."""
+@pytest.mark.parametrize("edition, shown", [("", "Last verified 2026-11-01"), ("es", ": 2026-11-01")],
+                         ids=["root edition", "another edition (patched by a second process)"])
+def test_a_card_not_found_once_is_left_to_the_full_build(tmp_path, records, monkeypatch, edition, shown):
+    """A listing page that does not hold a record's card exactly as it was (edited by hand, say) is not patched,
+    and no file of the patch is left behind, whichever process found it."""
     site = build(records, tmp_path / "output", **SPLIT)
-    page = site / "towns" / "worcester" / "index.html"
-    page.write_text(page.read_text(encoding="utf-8").replace("Last verified 2026-11-01", "Last verified 1999"),
-                    encoding="utf-8")
+    page = site / edition / "towns" / "worcester" / "index.html"
+    text = page.read_text(encoding="utf-8")
+    assert text.count(shown) == 1
+    page.write_text(text.replace(shown, shown.replace("2026-11-01", "1999")), encoding="utf-8")
     _edit(records / "alpha-worcester.yaml", "last_verified: 2026-11-01", "last_verified: 2026-11-02")
     assert "not found exactly once in index.html" in _rebuild(records, site, monkeypatch)
     assert not list(site.rglob("*.iop-patch"))
@@ -223,3 +227,35 @@ def test_a_patch_cut_short_is_finished_by_the_next_build(tmp_path, records, monk
     _rebuild(records, site, monkeypatch)  # finishes the renames first (then patches or builds: either is right)
     assert not list(site.rglob("*.iop-patch")) and not patch_build._files(site)[2].exists()
     assert _files(site) == _files(_full(records, tmp_path, monkeypatch, "full"))
+
+
+def test_the_iop_program_patches_with_its_look_ahead(tmp_path, records, monkeypatch):
+    """`iop build` (cli.run) finds the changed records in a second process started before its imports
+    (patch_build.look_ahead); the answer is the one the build would find itself: a change patched, an added record
+    the full build, both giving the full build's site."""
+    import subprocess
+    import sys
+
+    from conftest import REPO, TEST_TODAY
+
+    settings = tmp_path / "split_settings.py"
+    settings.write_text("import sys\nsys.path.insert(0, %r)\nfrom pelicanconf import *\nIOP_TODAY = %r\n"
+                        "IOP_SEARCH_SHARD_THRESHOLD = 0\n" % (str(REPO), TEST_TODAY), encoding="utf-8")
+    site = tmp_path / "output"
+
+    def iop_build():
+        done = subprocess.run([str(Path(sys.executable).parent / "iop"), "-v", "build", "--settings", str(settings),
+                               "--providers", str(records), "--output", str(site)],
+                              capture_output=True, text=True, timeout=300, env=dict(os.environ))
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    iop_build()
+    _edit(records / "bravo-boston.yaml", "website: https://bravo.test-provider.invalid",
+          "website: https://bravo.test-provider.invalid/iop")
+    assert "patched 1 record(s) in place (found by a second process)" in iop_build()
+    assert _files(site) == _files(_full(records, tmp_path, monkeypatch, "full"))
+    (records / "golf-new.yaml").write_text((records / "echo-unknown.yaml").read_text(encoding="utf-8")
+                                           .replace("Echo Test Program", "Golf Test Program"), encoding="utf-8")
+    assert "a full build, because records were added, removed or moved" in iop_build()
+    assert _files(site) == _files(_full(records, tmp_path, monkeypatch, "full-2"))

@@ -24,8 +24,9 @@ from .jsontext import write_files
 logger = logging.getLogger(__name__)
 
 
-def build_site(settings_file: Path, output: Path, overrides: dict | None = None) -> Path:
-    """Build the site described by `settings_file` into `output`; return `output`.
+def build_site(settings_file: Path, output: Path, overrides: dict | None = None, ahead=None) -> Path:
+    """Build the site described by `settings_file` into `output`; return `output`. `ahead`: what
+    patch_build.look_ahead started for `output`, if anything.
 
     Raises RecordsInvalid when provider records have errors, or whatever Pelican raised; in both cases
     `output` is untouched.
@@ -34,12 +35,16 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     from pelican.settings import read_settings
 
     output = Path(output).resolve()
-    base = read_settings(str(settings_file), override=dict(overrides or {}))
-    output_folder.check(output, _sources(base, settings_file))  # before anything is written
-    patch_build.finish_journal(output)  # a patch cut short is finished first
-    build_key = incremental.build_key(settings_file, overrides or {}, base)
-    if output.exists() and patch_build.try_patch(settings_file, output, overrides or {}, build_key):
-        return output  # only a few records' own pages changed: patched in place (patch_build.py)
+    try:
+        base = read_settings(str(settings_file), override=dict(overrides or {}))
+        output_folder.check(output, _sources(base, settings_file))  # before anything is written
+        patch_build.finish_journal(output)  # a patch cut short is finished first
+        build_key = incremental.build_key(settings_file, overrides or {}, base)
+        if output.exists() and patch_build.try_patch(settings_file, output, overrides or {}, build_key, ahead):
+            return output  # only a few records' own pages changed: patched in place (patch_build.py)
+    finally:
+        if ahead is not None:
+            ahead.close()
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".%s.building-" % output.name, dir=output.parent))
     # What the editions make once and share (shared_files.py); never part of the site
