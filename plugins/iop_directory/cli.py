@@ -53,19 +53,17 @@ def cmd_validate(args) -> int:
 
 
 def cmd_build(args) -> int:
+    settings = Path(args.settings)
+    if not settings.exists():
+        print("%s: no such settings file" % settings, file=sys.stderr)
+        return 2
     ahead = None
-    if getattr(args, "look_ahead", False):
+    if args.look_ahead:
         from .patch_build import look_ahead
 
         ahead = look_ahead(Path(args.output))  # before the imports below, which take half a second
     from .build import build_site
 
-    settings = Path(args.settings)
-    if not settings.exists():
-        if ahead is not None:
-            ahead.close()
-        print("%s: no such settings file" % settings, file=sys.stderr)
-        return 2
     overrides = {}
     if args.providers:
         overrides["PROVIDERS_PATH"] = str(Path(args.providers).resolve())

@@ -166,7 +166,7 @@ def _save_state(output, state):
     _write_pickle(_files(output)[0], {k: v for k, v in state.items() if k not in FROM_STORE})
 
 
-FROM_STORE = ("placement", "order", "listing", "pages")  # read from the store for the changed records (_read_changed)
+FROM_STORE = ("order", "listing", "pages")  # read from the store for the changed records (_read_changed)
 
 
 def _write_pickle(path, value):
@@ -248,7 +248,7 @@ def _file_id(handle):
 
 def try_patch(settings_file: Path, output: Path, overrides: dict, build_key: str, ahead=None) -> bool:
     """Patch `output` for the records changed since the build recorded there; False when a full build is needed.
-    `ahead`: a LookAhead started for this output (it is closed here)."""
+    `ahead`: a LookAhead started for this output (build_site closes it)."""
     changes = patch_files.Changes(output)
     try:
         _patch(Path(settings_file), Path(output), overrides, build_key, changes, ahead)
@@ -259,9 +259,6 @@ def try_patch(settings_file: Path, output: Path, overrides: dict, build_key: str
     except BaseException:
         changes.discard()
         raise
-    finally:
-        if ahead is not None:
-            ahead.close()
     return True
 
 
@@ -281,7 +278,7 @@ def _load_state(output: Path, build_key: str):
         raise NotPatchable("no patch state was recorded for this output") from None
     if generation is None or generation[0] != state.get("generation"):
         raise NotPatchable("the patch state is from two different builds")
-    state.update({"placement": {}, "order": {}, "listing": {}})  # filled for the changed records (_read_changed)
+    state.update({"order": {}, "listing": {}})  # filled for the changed records (_read_changed)
     return state, state_file_id
 
 
@@ -419,7 +416,7 @@ def _read_changed(base, state, folder, changed, db_file):
                 raise NotPatchable("%s is not in the patch state" % record.id)
             if placement(record) != row[1]:
                 raise NotPatchable("%s changed more than its own pages and dates show" % record.id)
-            state["placement"][record.id], state["order"][record.id] = row[1], row[2]
+            state["order"][record.id] = row[2]
             state["listing"][record.id] = json.loads(row[3])
             pairs.append((pickle.loads(row[0]), record))
     db.close()

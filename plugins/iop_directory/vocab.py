@@ -48,9 +48,10 @@ class Vocabulary:
             return False
 
     def __getitem__(self, slug) -> Term:
-        if slug not in self:
-            raise KeyError(slug)
-        return self._by_slug[slug]
+        try:
+            return self._by_slug[slug]
+        except (KeyError, TypeError):
+            raise KeyError(slug) from None
 
     def slugs(self):
         return [t.slug for t in self.terms]
