@@ -3,7 +3,8 @@
     BENCH_SIZES=1000,5000,20000 .venv/bin/python bench/run.py      (the default sizes)
 
 Everything happens in a temporary folder (synthetic records from bench/synthetic.py; never providers/).
-For each size N, in one run:
+For each size N, in one run, in this order:
+  - Pelican baseline (below), then the full build, so that the rebuilds follow our own build;
   - full build: `iop build` of N synthetic providers in a fresh subprocess with an empty build cache;
   - Pelican baseline: plain `pelican` (its built-in "simple" theme) on Markdown articles whose text is the same
     records, one article per record and language edition (our build writes each provider page once per edition),
@@ -22,6 +23,7 @@ For each size N, in one run:
 Commands run with Python's default bytecode caching (_environment).
 """
 
+import collections
 import functools
 import gzip
 import http.server
@@ -101,13 +103,26 @@ def _environment(env):
     return out
 
 
-def measured(cmd, env=None, log=False):
-    """Run cmd in a fresh child; return (seconds, peak RSS of its largest process in MB, peak total PSS of all
-    its processes in MB, sampled every 0.2 s), and the end of what it logged when `log`."""
+Measure = collections.namedtuple("Measure", "s rss_mb pss_mb log steal")
+
+
+def _cpu_times():
+    """The machine's CPU time so far from /proc/stat: (all, stolen by the host), in clock ticks."""
+    with open("/proc/stat") as handle:
+        fields = [int(n) for n in handle.readline().split()[1:]]
+    return sum(fields[:8]), fields[7]
+
+
+def measured(cmd, env=None):
+    """Run cmd in a fresh child; return a Measure: seconds, peak RSS of its largest process in MB, peak total PSS
+    of all its processes in MB (sampled every 0.2 s), the end of what it logged, and the share of the machine's CPU
+    time the host took (steal) while it ran: on a shared virtual machine that, not our code, is what makes one
+    run slower than the next."""
     # Every measured command starts on a quiet disk. The step before may have left gigabytes for the kernel to
     # write out (our 2.5 GB site at 20,000): that writeback slowed the command measured next (Pelican at 1,000
     # took 20.0 s right after our build without this, 13.0 s with it).
     os.sync()
+    cpu_before = _cpu_times()
     proc = subprocess.Popen([sys.executable, "-c", MEASURE, *map(str, cmd)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=_environment(env))
     peak = [0]
@@ -121,14 +136,16 @@ def measured(cmd, env=None, log=False):
     sampler.start()
     stdout, stderr = proc.communicate()
     sampler.join()
+    cpu_after = _cpu_times()
     if proc.returncode:
         raise SystemExit("measuring failed: %s\n%s" % (" ".join(map(str, cmd)), stderr[-2000:]))
     code, seconds, rss_kb, stderr = json.loads(stdout)
     if code:
         raise SystemExit("command failed: %s\n%s" % (" ".join(map(str, cmd)), stderr))
-    if log:
-        return seconds, rss_kb / 1024, peak[0] / 1024, stderr
-    return seconds, rss_kb / 1024, peak[0] / 1024
+    ticks = cpu_after[0] - cpu_before[0]
+    steal = (cpu_after[1] - cpu_before[1]) / ticks if ticks else 0.0
+    print("    %.2f s (host steal %.1f %% of CPU time)" % (seconds, steal * 100), file=sys.stderr, flush=True)
+    return Measure(seconds, rss_kb / 1024, peak[0] / 1024, stderr, steal)
 
 
 def editions_of(conf: Path) -> int:
@@ -262,28 +279,32 @@ def bench_size(n, work: Path, browser):
     build = [BIN / "iop", "build", "--settings", conf, "--providers", providers, "--output", out]
     build_verbose = [BIN / "iop", "-v"] + build[1:]  # says whether a rebuild patched the site or built it again
     editions = editions_of(conf)
-    print("  N=%d: full build…" % n, file=sys.stderr, flush=True)
-    full_s, full_mb, full_pss_mb = measured(build, env)
-    pages = sum(1 for _ in out.rglob("*.html"))
+    # Pelican first: each one-record rebuild then follows our own build, as a maintainer's edit does. Measured the
+    # other way round, the first rebuild ran right after Pelican's 23 minutes at 20,000 and took 1.3-1.8x as long
+    # as the same edit a minute later (bench/README.md, "One-record rebuild").
     print("  N=%d: Pelican baseline (%d articles)…" % (n, n * editions), file=sys.stderr, flush=True)
-    plain_s, plain_mb, _ = pelican_baseline(work, records, editions)
+    plain = pelican_baseline(work, records, editions)
+    print("  N=%d: full build…" % n, file=sys.stderr, flush=True)
+    full = measured(build, env)
+    pages = sum(1 for _ in out.rglob("*.html"))
     rebuilds = {}
     for kind, number, edit, shown in REBUILDS:
         print("  N=%d: one-record rebuild (%s)…" % (n, kind), file=sys.stderr, flush=True)
         changed = records[len(records) * number // 8]
         changed.write_text(edit(changed.read_text(encoding="utf-8")), encoding="utf-8")
-        seconds, _mb, _pss, log = measured(build_verbose, env, log=True)
+        rebuild = measured(build_verbose, env)
         page = (out / "providers" / changed.stem / "index.html").read_text(encoding="utf-8")
         if shown not in page:
             raise SystemExit("the rebuild (%s) did not update %s" % (kind, changed.stem))
-        rebuilds[kind] = {"s": seconds, "patched": "patched 1 record(s) in place" in log}
+        rebuilds[kind] = {"s": rebuild.s, "patched": "patched 1 record(s) in place" in rebuild.log,
+                          "steal": rebuild.steal}
     print("  N=%d: search in Chromium…" % n, file=sys.stderr, flush=True)
     search = search_metrics(out, browser)
     print("  N=%d: the search tests on this site…" % n, file=sys.stderr, flush=True)
     search["search_tests"] = search_tests(out, providers, env)
-    return {"n": n, "editions": editions, "pages": pages, "full_s": full_s, "full_mb": full_mb,
-            "full_pss_mb": full_pss_mb, "plain_s": plain_s, "plain_mb": plain_mb,
-            "rebuilds": rebuilds, **search}
+    return {"n": n, "editions": editions, "pages": pages, "full_s": full.s, "full_mb": full.rss_mb,
+            "full_pss_mb": full.pss_mb, "full_steal": full.steal, "plain_s": plain.s, "plain_mb": plain.rss_mb,
+            "plain_steal": plain.steal, "rebuilds": rebuilds, **search}
 
 
 def ok(flag):
@@ -350,6 +371,10 @@ def main():
     for r in rows:
         print("search tests (tests/test_search_browser.py, unchanged) on the %d-provider site (%d synthetic + the "
               "6 fixtures): %s %s" % (r["n"] + 6, r["n"], r["search_tests"]["summary"], ok(r["search_tests"]["passed"])))
+    for r in rows:
+        print("host steal (CPU time a shared virtual machine's host took) on the %d-provider site: Pelican %.1f %%, "
+              "full build %.1f %%, rebuilds %s" % (r["n"], r["plain_steal"] * 100, r["full_steal"] * 100, " / ".join(
+                  "%.1f %%" % (r["rebuilds"][kind]["steal"] * 100) for kind, *_ in REBUILDS)))
     Path(REPO / "bench" / "results").mkdir(exist_ok=True)
     (REPO / "bench" / "results" / "last-run.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
