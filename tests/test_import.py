@@ -11,6 +11,8 @@ import yaml
 
 from conftest import FIXTURES, TEST_TODAY
 from iop_directory.cli import main
+from iop_directory.new_record import render
+from iop_directory.record_merge import merge
 from iop_directory.records import RecordValidator
 
 IMPORT = FIXTURES / "import"
@@ -55,7 +57,7 @@ def test_hsds_json_maps_what_maps_and_reports_the_rest(capsys, tmp_path):
     assert "organization.email" in out and "service.fees_description" in out
     assert "Klingon" in out or "tlh" in out
     assert "skipped November Test Clinic Nashua: outside Massachusetts (NH)" in out
-    assert "summary: 2 written, 0 updated, 0 skipped (exists), 1 skipped (not imported), 0 invalid" in out
+    assert "summary: 2 written, 0 updated, 0 unchanged, 0 skipped (exists), 1 skipped (not imported), 0 invalid" in out
 
 
 def test_unmappable_values_are_left_null_and_reported(capsys, tmp_path):
@@ -136,10 +138,64 @@ def test_never_overwrites_without_update(capsys, tmp_path):
     assert code == 0
     assert existing.read_text(encoding="utf-8") == "hand-edited\n"
     assert "skipped romeo-test-recovery" in out and "--update" in out
-    assert "0 written, 0 updated, 1 skipped (exists)" in out
+    assert "0 written, 0 updated, 0 unchanged, 1 skipped (exists)" in out
+    # --update merges into a record; a file that holds none is reported, never replaced
     code, out, _ = do_import(capsys, tmp_path, "findtreatment.csv", "--update")
-    assert code == 0 and "updated" in out and "0 written, 1 updated" in out
-    assert load(existing)["name"] == "Romeo Test Recovery"
+    assert code == 1 and existing.read_text(encoding="utf-8") == "hand-edited\n"
+    assert "not updated romeo-test-recovery: " in out and "does not hold a record" in out
+    assert "0 written, 0 updated, 0 unchanged, 1 skipped (exists)" not in out and "1 invalid" in out
+    existing.write_text("name: [unclosed\n", encoding="utf-8")
+    code, out, _ = do_import(capsys, tmp_path, "findtreatment.csv", "--update")
+    assert code == 1 and "cannot be read as YAML" in out and "Traceback" not in out
+
+
+def _verified(path, **changes):
+    """The draft at `path` as a maintainer leaves it after checking: DRAFT line gone, some facts changed."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("# DRAFT")]
+    data = yaml.safe_load("\n".join(lines))
+    data.update(changes)
+    return data
+
+
+def test_update_keeps_what_the_import_does_not_know(capsys, tmp_path):
+    do_import(capsys, tmp_path, "findtreatment.csv")
+    record = tmp_path / "romeo-test-recovery.yaml"
+    own_page = {"url": "https://romeo.test-provider.invalid/iop", "accessed": "2026-01-05"}
+    data = _verified(record, phone="508-555-0100", insurance=["masshealth"], populations=["adults"],
+                     sources=[own_page], last_verified="2026-01-05")
+    record.write_text("# Phone confirmed by a call on 2026-01-05\n" + render(data), encoding="utf-8")
+    code, out, err = do_import(capsys, tmp_path, "findtreatment.csv", "--update")
+    assert code == 0, err
+    assert "1 comment line(s) written by hand are not in the new file (git diff shows them): " \
+           "# Phone confirmed by a call on 2026-01-05" in out
+    assert "updated " in out and "0 written, 1 updated, 0 unchanged" in out
+    assert 'changed phone: "508-555-0100" -> "508-555-0177"' in out
+    assert "kept (unknown in the import): " in out and "insurance" in out and "populations" in out
+    merged = load(record)
+    assert merged["phone"] == "508-555-0177"  # the export's newer number
+    assert merged["insurance"] == ["masshealth"] and merged["populations"] == ["adults"]  # not wiped
+    assert [s["url"] for s in merged["sources"]] == [own_page["url"], SOURCE]  # both cited
+    assert str(merged["last_verified"]) == TEST_TODAY
+    assert record.read_text(encoding="utf-8").startswith("# DRAFT imported from findtreatment.csv")
+
+
+def test_update_that_adds_nothing_leaves_the_record_alone(capsys, tmp_path):
+    do_import(capsys, tmp_path, "findtreatment.csv")
+    record = tmp_path / "romeo-test-recovery.yaml"
+    record.write_text(render(_verified(record, insurance=["self-pay"])), encoding="utf-8")
+    before = record.read_bytes()
+    code, out, _ = do_import(capsys, tmp_path, "findtreatment.csv", "--update")
+    assert code == 0 and record.read_bytes() == before  # still verified, not turned back into a draft
+    assert "unchanged romeo-test-recovery" in out and "0 written, 0 updated, 1 unchanged" in out
+
+
+def test_an_export_already_cited_is_renewed_not_repeated():
+    old = {"name": "X", "phone": "1", "sources": [{"url": SOURCE, "accessed": "2026-01-01", "title": "Own"}]}
+    result = merge(old, {"name": "X", "phone": "2", "insurance": None},
+                   {"url": SOURCE, "accessed": TEST_TODAY, "title": "Imported"})
+    assert result.changed == [("phone", "1", "2")] and result.kept == []
+    assert result.data["sources"] == [{"url": SOURCE, "accessed": TEST_TODAY, "title": "Own"}]
+    assert old["sources"][0]["accessed"] == "2026-01-01"  # the record read from disk is not changed in place
 
 
 def test_source_url_is_required_and_checked(capsys, tmp_path):

@@ -299,17 +299,29 @@ def cmd_import(args) -> int:
     except OSError as exc:
         _err("%s: cannot read: %s" % (source, exc.strerror or exc))
         return 1
-    written = updated = exists = invalid = 0
+    written = updated = unchanged = exists = invalid = 0
     header = ["%s from %s: verify every field before publishing" % (DRAFT_MARKER, source.name)]
+    cited = {"url": args.source_url, "accessed": today.isoformat(), "title": "Imported from %s" % source.name}
     for draft in drafts:
         target = folder / ("%s.yaml" % draft.id)
-        if target.exists() and not args.update:
-            print("skipped %s: %s exists (use --update to overwrite)" % (draft.id, _shown(target)))
+        was = target.exists()
+        if was and not args.update:
+            print("skipped %s: %s exists (use --update to merge the import into it)" % (draft.id, _shown(target)))
             exists += 1
             continue
-        data = dict(draft.data)
-        data["sources"] = [{"url": args.source_url, "accessed": today.isoformat(),
-                            "title": "Imported from %s" % source.name}]
+        data = dict(draft.data, sources=[dict(cited)])
+        merged = None
+        if was:
+            merged, why = _merged_into(target, data, cited)
+            if merged is None:
+                print("not updated %s: %s; fix it (iop validate) or move it aside" % (draft.id, why))
+                invalid += 1
+                continue
+            if merged.adds_nothing:
+                print("unchanged %s: the import says nothing %s does not already say" % (draft.id, _shown(target)))
+                unchanged += 1
+                continue
+            data = merged.data
         data["last_verified"] = today.isoformat()
         text = render(data, header=header)
         # checked as it will be once verified: the DRAFT line itself is what validation refuses until then
@@ -319,22 +331,54 @@ def cmd_import(args) -> int:
             print("not written %s: %s" % (draft.id, "; ".join(p.format() for p in errors)))
             invalid += 1
             continue
-        was = target.exists()
         target.write_text(text, encoding="utf-8")
         updated += was
         written += not was
         print("%s %s" % ("updated" if was else "wrote", _shown(target)))
+        if merged is not None:
+            _say_merged(merged)
         if draft.unmapped:
             print("  not mapped: %s" % ", ".join(draft.unmapped))
         for note in dict.fromkeys(draft.notes):
             print("  note: %s" % note)
     for skip in skips:
         print("skipped %s: %s" % (skip.name, skip.reason))
-    print("summary: %d written, %d updated, %d skipped (exists), %d skipped (not imported), %d invalid"
-          % (written, updated, exists, len(skips), invalid))
+    print("summary: %d written, %d updated, %d unchanged, %d skipped (exists), %d skipped (not imported), "
+          "%d invalid" % (written, updated, unchanged, exists, len(skips), invalid))
     if written or updated:
         print("every draft needs checking against its sources; then iop validate and iop check")
     return 1 if invalid else 0
+
+
+def _merged_into(target: Path, data: dict, cited: dict):
+    """(Merge, None) of `data` into the record at `target`, or (None, why) when that file is not a record."""
+    import yaml
+
+    from .new_record import render
+    from .record_merge import hand_comments, merge
+
+    try:
+        old_text = target.read_text(encoding="utf-8")
+        existing = yaml.safe_load(old_text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        return None, "%s cannot be read as YAML (%s)" % (_shown(target), str(exc).splitlines()[0])
+    if not isinstance(existing, dict):
+        return None, "%s does not hold a record (a mapping of fields)" % _shown(target)
+    merged = merge(existing, data, cited)
+    merged.lost_comments = hand_comments(old_text, render(merged.data))
+    return merged, None
+
+
+def _say_merged(merged):
+    from .record_merge import cut, shown
+
+    for key, old, new in merged.changed:
+        print("  changed %s: %s -> %s" % (key, shown(old), shown(new)))
+    if merged.kept:
+        print("  kept (unknown in the import): %s" % ", ".join(merged.kept))
+    if merged.lost_comments:
+        print("  %d comment line(s) written by hand are not in the new file (git diff shows them): %s"
+              % (len(merged.lost_comments), cut(" ".join(merged.lost_comments))))
 
 
 # -- registration -----------------------------------------------------------------------------------------
@@ -377,13 +421,14 @@ def add_commands(commands):
 
     imp = commands.add_parser("import", help="turn an HSDS or FindTreatment.gov-style export into draft records",
                               description="Writes one draft record per provider, mapping only what maps; "
-                                          "never overwrites an existing record without --update.")
+                                          "never changes an existing record without --update, which merges into it.")
     imp.add_argument("file", help="HSDS JSON file, HSDS CSV package (folder or .zip) or FindTreatment-style CSV")
     imp.add_argument("--format", choices=("hsds-json", "hsds-csv", "findtreatment-csv"),
                      help="input format (default: from the file name and columns)")
     imp.add_argument("--source-url", required=True, help="URL where the export was published (cited as the source)")
     imp.add_argument("--providers", help="folder to write to (default: providers/)")
-    imp.add_argument("--update", action="store_true", help="overwrite records that already exist")
+    imp.add_argument("--update", action="store_true", help="merge into records that already exist: what the import "
+                     "knows replaces the record's value; the rest, and the record's sources, are kept")
     imp.add_argument("--today", type=_date_arg, help=argparse_hide())
     imp.set_defaults(run=cmd_import)
 
