@@ -189,6 +189,17 @@ def test_update_that_adds_nothing_leaves_the_record_alone(capsys, tmp_path):
     assert "unchanged romeo-test-recovery" in out and "0 written, 0 updated, 1 unchanged" in out
 
 
+def test_an_entry_the_record_already_states_keeps_its_own_note():
+    place = {"street": "40 Example Street", "city": "Brockton", "zip": "02301"}
+    old = {"name": "X", "locations": [dict(place, note="Street per the provider's contact page.")]}
+    same = merge(old, {"name": "X", "locations": [dict(place, note="Imported from location 'A'; verify.")]},
+                 {"url": SOURCE, "accessed": TEST_TODAY})
+    assert same.adds_nothing and same.data["locations"] == old["locations"]
+    moved = dict(place, street="41 Example Street", note="Imported; verify.")
+    result = merge(old, {"name": "X", "locations": [moved]}, {"url": SOURCE, "accessed": TEST_TODAY})
+    assert result.changed == [("locations", old["locations"], [moved])]
+
+
 def test_an_export_already_cited_is_renewed_not_repeated():
     old = {"name": "X", "phone": "1", "sources": [{"url": SOURCE, "accessed": "2026-01-01", "title": "Own"}]}
     result = merge(old, {"name": "X", "phone": "2", "insurance": None},

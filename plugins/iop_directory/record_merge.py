@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from .new_record import scalar
 
 SHOWN = 70  # characters of an old or new value shown in a change line
+LOOSE = ("note", "notes")  # an import's own remark on an entry ("Imported from ...; verify"), not a fact
 
 
 def known(value) -> bool:
@@ -38,7 +39,7 @@ def merge(existing: dict, draft: dict, source: dict) -> Merge:
     for key in [*existing, *(k for k in draft if k not in existing)]:
         if key in ("sources", "last_verified"):
             continue
-        value = draft.get(key)
+        value = _keeping_richer_items(draft.get(key), existing.get(key))
         if not known(value):
             if known(existing.get(key)):
                 result.kept.append(key)
@@ -47,6 +48,21 @@ def merge(existing: dict, draft: dict, source: dict) -> Merge:
             data[key] = value
     data["sources"] = _with_source(existing.get("sources"), source)
     return result
+
+
+def _keeping_richer_items(value, old):
+    """A list of entries (locations, tracks) from the import, each replaced by the record's own entry when that
+    one already states every fact the import gives: the record's entry may say more (a note citing its source,
+    a level of care) that the export cannot."""
+    if not isinstance(value, list) or not isinstance(old, list):
+        return value
+    return [next((o for o in old if _states_all(o, item)), item) if isinstance(item, dict) else item
+            for item in value]
+
+
+def _states_all(entry, item: dict) -> bool:
+    return isinstance(entry, dict) and all(entry.get(k) == v for k, v in item.items()
+                                           if known(v) and k not in LOOSE)
 
 
 def _with_source(sources, source: dict) -> list:
