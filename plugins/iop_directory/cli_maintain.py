@@ -276,6 +276,7 @@ def cmd_import(args) -> int:
     from .importers import ImportProblem, read_drafts
     from .new_record import render
     from .places import load_places
+    from .record_merge import hand_comments, merge
     from .records import DRAFT_MARKER, check_url
     from .vocab import load_vocabularies
 
@@ -310,13 +311,14 @@ def cmd_import(args) -> int:
             exists += 1
             continue
         data = dict(draft.data, sources=[dict(cited)])
-        merged = None
+        merged = old_text = None
         if was:
-            merged, why = _merged_into(target, data, cited)
-            if merged is None:
+            existing, old_text, why = _read_record(target)
+            if why:
                 print("not updated %s: %s; fix it (iop validate) or move it aside" % (draft.id, why))
                 invalid += 1
                 continue
+            merged = merge(existing, data, cited)
             if merged.adds_nothing:
                 print("unchanged %s: the import says nothing %s does not already say" % (draft.id, _shown(target)))
                 unchanged += 1
@@ -336,7 +338,7 @@ def cmd_import(args) -> int:
         written += not was
         print("%s %s" % ("updated" if was else "wrote", _shown(target)))
         if merged is not None:
-            _say_merged(merged)
+            _say_merged(merged, hand_comments(old_text, text))
         if draft.unmapped:
             print("  not mapped: %s" % ", ".join(draft.unmapped))
         for note in dict.fromkeys(draft.notes):
@@ -350,35 +352,30 @@ def cmd_import(args) -> int:
     return 1 if invalid else 0
 
 
-def _merged_into(target: Path, data: dict, cited: dict):
-    """(Merge, None) of `data` into the record at `target`, or (None, why) when that file is not a record."""
+def _read_record(target: Path):
+    """(record, its text, None) from the file at `target`, or (None, None, why) when it holds no record."""
     import yaml
 
-    from .new_record import render
-    from .record_merge import hand_comments, merge
-
     try:
-        old_text = target.read_text(encoding="utf-8")
-        existing = yaml.safe_load(old_text)
+        text = target.read_text(encoding="utf-8")
+        record = yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        return None, "%s cannot be read as YAML (%s)" % (_shown(target), str(exc).splitlines()[0])
-    if not isinstance(existing, dict):
-        return None, "%s does not hold a record (a mapping of fields)" % _shown(target)
-    merged = merge(existing, data, cited)
-    merged.lost_comments = hand_comments(old_text, render(merged.data))
-    return merged, None
+        return None, None, "%s cannot be read as YAML (%s)" % (_shown(target), str(exc).splitlines()[0])
+    if not isinstance(record, dict):
+        return None, None, "%s does not hold a record (a mapping of fields)" % _shown(target)
+    return record, text, None
 
 
-def _say_merged(merged):
+def _say_merged(merged, lost_comments):
     from .record_merge import cut, shown
 
     for key, old, new in merged.changed:
         print("  changed %s: %s -> %s" % (key, shown(old), shown(new)))
     if merged.kept:
         print("  kept (unknown in the import): %s" % ", ".join(merged.kept))
-    if merged.lost_comments:
+    if lost_comments:
         print("  %d comment line(s) written by hand are not in the new file (git diff shows them): %s"
-              % (len(merged.lost_comments), cut(" ".join(merged.lost_comments))))
+              % (len(lost_comments), cut(" ".join(lost_comments))))
 
 
 # -- registration -----------------------------------------------------------------------------------------

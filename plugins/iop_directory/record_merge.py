@@ -22,7 +22,6 @@ class Merge:
     data: dict
     changed: list = field(default_factory=list)  # (field, old value, new value)
     kept: list = field(default_factory=list)  # fields the import leaves unknown and the record knows
-    lost_comments: list = field(default_factory=list)  # hand-written comment lines the new layout drops
 
     @property
     def adds_nothing(self) -> bool:
@@ -75,9 +74,10 @@ def _with_source(sources, source: dict) -> list:
     return merged + [dict(source)]
 
 
-def hand_comments(old_text: str, standard_text: str) -> list:
-    """Whole-line comments of `old_text` that the standard layout (`standard_text`) does not write again."""
-    ours = {line.strip() for line in standard_text.splitlines() if line.strip().startswith("#")}
+def hand_comments(old_text: str, new_text: str) -> list:
+    """Whole-line comments of `old_text` that `new_text` (the standard layout) does not write again, apart from
+    the DRAFT line, which every import writes anew."""
+    ours = {line.strip() for line in new_text.splitlines() if line.strip().startswith("#")}
     return [line.strip() for line in old_text.splitlines()
             if line.strip().startswith("#") and line.strip() not in ours and not line.startswith("# DRAFT")]
 
