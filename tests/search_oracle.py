@@ -148,12 +148,10 @@ class Oracle:
         from iop_directory.search_index import INDEX_FIELDS, filter_values, index_document
         from iop_directory.vocab import load_vocabularies
 
-        from iop_directory.build_cache import CachedLoader
-
         vocab, places = load_vocabularies(), load_places()
         self.places = places
         validator = RecordValidator(vocab, places, today=today)
-        records, problems = validator.load_many([Path(providers)], loader=CachedLoader(validator, today))
+        records, problems = validator.load_many([Path(providers)])
         assert not [p for p in problems if p.is_error], problems
         self.programs = {}
         self.postings = {}  # index term -> ids of the programs that have it

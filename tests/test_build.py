@@ -1,5 +1,6 @@
 """A real Pelican build of the fixture records, with assertions on the written pages."""
 
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -7,8 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURE_PROVIDERS, REPO, build
-from iop_directory import shared_work
+from conftest import FIXTURE_PROVIDERS, REPO, TEST_TODAY, build
 
 FIXTURE_IDS = sorted(p.stem for p in FIXTURE_PROVIDERS.glob("*.yaml"))
 
@@ -235,7 +235,7 @@ def test_real_providers_build(real_site):
     assert len(re.findall(r'<article class="card"', read(real_site, "providers/index.html"))) == len(records)
 
 
-# -- incremental builds (issue 8) ------------------------------------------------------------------------------------
+# -- one build path: editions, staging, swap, leftovers (issue 23) -----------------------------------------------
 
 def _files(site: Path):
     return {p.relative_to(site): p for p in site.rglob("*") if p.is_file()}
@@ -248,192 +248,32 @@ def _assert_same_site(built: Path, full: Path):
         assert got[relative].read_bytes() == expected[relative].read_bytes(), relative
 
 
-def _full_build(providers: Path, output: Path, monkeypatch, tmp_path: Path):
-    with monkeypatch.context() as patch:  # an empty build cache: no manifest, no record cache
-        patch.setenv("IOP_BUILD_CACHE", str(tmp_path / ("cache-" + output.name)))
-        return build(providers, output)
+def _snapshot(site: Path):
+    return {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
 
 
-def test_incremental_rebuild_after_changing_one_record_equals_a_full_build(tmp_path, records_copy, monkeypatch):
-    site = build(records_copy, tmp_path / "output")
-    unchanged = site / "providers" / "bravo-boston" / "index.html"
-    inode = unchanged.stat().st_ino
-    unchanged_es = site / "es" / "providers" / "bravo-boston" / "index.html"  # each edition's pages are recorded
-    inode_es = unchanged_es.stat().st_ino
-    record = records_copy / "alpha-worcester.yaml"
-    record.write_text(record.read_text(encoding="utf-8").replace(
-        "Synthetic record used by the tests.", "Changed, evening groups now also on Fridays."), encoding="utf-8")
-    build(records_copy, tmp_path / "output")
-    assert "also on Fridays" in read(site, "providers/alpha-worcester/index.html")
-    assert "also on Fridays" in read(site, "es/providers/alpha-worcester/index.html")
-    assert unchanged.stat().st_ino == inode  # reused, not rendered again
-    assert unchanged_es.stat().st_ino == inode_es
-    _assert_same_site(site, _full_build(records_copy, tmp_path / "full", monkeypatch, tmp_path))
+@pytest.mark.skipif(not hasattr(os, "fork") or (os.cpu_count() or 1) < 2, reason="needs fork and two cores")
+def test_editions_built_in_forked_processes_equal_editions_built_in_this_process(tmp_path, monkeypatch):
+    for split in (False, True):
+        threshold = {"IOP_SEARCH_SHARD_THRESHOLD": 0} if split else {}
+        forked = build(FIXTURE_PROVIDERS, tmp_path / ("forked-%s" % split), **threshold)
+        with monkeypatch.context() as patch:
+            patch.setattr(os, "cpu_count", lambda: 1)
+            here = build(FIXTURE_PROVIDERS, tmp_path / ("here-%s" % split), **threshold)
+        _assert_same_site(forked, here)
 
 
-def test_incremental_rebuild_after_deleting_and_adding_records_equals_a_full_build(tmp_path, records_copy,
-                                                                                   monkeypatch):
-    site = build(records_copy, tmp_path / "output")
-    (records_copy / "charlie-springfield.yaml").unlink()
-    text = (records_copy / "alpha-worcester.yaml").read_text(encoding="utf-8")
-    (records_copy / "golf-worcester.yaml").write_text(
-        text.replace("Alpha Test Clinic Worcester", "Golf Test Clinic Worcester")
-        .replace("alpha.test-provider", "golf.test-provider"), encoding="utf-8")
-    build(records_copy, tmp_path / "output")
-    assert not (site / "providers" / "charlie-springfield").exists()
-    assert "Golf Test Clinic Worcester" in read(site, "providers/golf-worcester/index.html")
-    _assert_same_site(site, _full_build(records_copy, tmp_path / "full", monkeypatch, tmp_path))
+def test_the_search_index_is_made_once_per_build(tmp_path, monkeypatch):
+    from iop_directory import search_index
+
+    made = []
+    real = search_index.build_index
+    monkeypatch.setattr(search_index, "build_index", lambda *args: made.append(1) or real(*args))
+    build(FIXTURE_PROVIDERS, tmp_path / "output")
+    assert len(made) == 2  # the programs' own words and the vocabulary's terms, for three editions
 
 
-def test_a_page_whose_description_counts_programs_is_rendered_again_when_one_is_added(tmp_path, records_copy,
-                                                                                      monkeypatch):
-    """The search page's meta description counts the programs: after one is added, the rebuilt page says so and
-    the site equals a full build."""
-    site = build(records_copy, tmp_path / "output")
-    assert "schedule and therapy — 6 programs\"" in read(site, "search/index.html")
-    text = (records_copy / "alpha-worcester.yaml").read_text(encoding="utf-8")
-    (records_copy / "golf-worcester.yaml").write_text(
-        text.replace("Alpha Test Clinic Worcester", "Golf Test Clinic Worcester")
-        .replace("alpha.test-provider", "golf.test-provider"), encoding="utf-8")
-    build(records_copy, tmp_path / "output")
-    assert "schedule and therapy — 7 programs\"" in read(site, "search/index.html")
-    _assert_same_site(site, _full_build(records_copy, tmp_path / "full", monkeypatch, tmp_path))
-
-
-def test_page_keys_cover_what_the_seo_context_is_made_from(tmp_path, monkeypatch):
-    """A page is keyed before its SEO context (descriptions, JSON-LD) is made, so that a reused page never has it
-    made: the values it is made from are part of the key even when the template does not read them."""
-    from jinja2 import DictLoader, Environment
-
-    from iop_directory import incremental
-
-    monkeypatch.setenv("IOP_BUILD_CACHE", str(tmp_path / "cache"))
-    env = Environment(loader=DictLoader({"search": "<meta content=\"{{ meta_description }}\">"}))
-    session = incremental.Session(tmp_path / "output", "a build key")
-    template = env.get_template("search")
-
-    def key(views):
-        return session.page_key(env, template, "search/index.html", {}, {}, {}, {"views": views})
-
-    one, two = [{"id": "a", "name": "A"}], [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
-    assert key(one) != key(two)
-    assert key(one) == key([{"id": "a", "name": "A"}])  # equal values, other objects: the same key
-
-
-def test_failed_incremental_build_leaves_previous_output_untouched(tmp_path, records_copy, monkeypatch):
-    from iop_directory.errors import RecordsInvalid
-
-    site = build(records_copy, tmp_path / "output")
-    before = {p: (p.stat().st_ino, p.read_bytes()) for p in site.rglob("*") if p.is_file()}
-    record = records_copy / "alpha-worcester.yaml"
-    good = record.read_text(encoding="utf-8")
-    record.write_text(good.replace("Synthetic record used by the tests.", "Changed."), encoding="utf-8")
-    (records_copy / "bravo-boston.yaml").write_text("name: [broken\n", encoding="utf-8")
-    with pytest.raises(RecordsInvalid):
-        build(records_copy, tmp_path / "output")
-    assert {p: (p.stat().st_ino, p.read_bytes()) for p in site.rglob("*") if p.is_file()} == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "output", "providers"]
-
-    # A failure while rendering, after pages were already linked from the previous output.
-    (records_copy / "bravo-boston.yaml").write_bytes((FIXTURE_PROVIDERS / "bravo-boston.yaml").read_bytes())
-    from iop_directory import feed
-
-    def boom(*args, **kwargs):
-        raise RuntimeError("simulated failure")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(feed, "atom_feed", boom)
-        with pytest.raises(RuntimeError):
-            build(records_copy, tmp_path / "output")
-    assert {p: (p.stat().st_ino, p.read_bytes()) for p in site.rglob("*") if p.is_file()} == before
-    build(records_copy, tmp_path / "output")
-    _assert_same_site(site, _full_build(records_copy, tmp_path / "full", monkeypatch, tmp_path))
-
-
-def test_a_changed_template_renders_every_page_again(tmp_path, records_copy, monkeypatch):
-    from iop_directory import incremental
-
-    site = build(records_copy, tmp_path / "output")
-    page = site / "providers" / "bravo-boston" / "index.html"
-    inode = page.stat().st_ino
-    with monkeypatch.context() as patch:
-        patch.setattr(incremental, "build_key", lambda *args: "another theme")
-        build(records_copy, tmp_path / "output")
-    assert page.stat().st_ino != inode
-    # A page edited by hand in the output is not trusted either.
-    page.write_text("edited", encoding="utf-8")
-    build(records_copy, tmp_path / "output")
-    assert page.read_text(encoding="utf-8") != "edited"
-
-
-# -- two processes (issue 8) ---------------------------------------------------------------------------------------
-
-def test_two_process_build_equals_one_process_build(tmp_path, monkeypatch):
-
-    with monkeypatch.context() as patch:
-        patch.setattr(shared_work, "can_fork", lambda: False)
-        alone = build(FIXTURE_PROVIDERS, tmp_path / "alone")
-    with monkeypatch.context() as patch:  # every page set shared, in chunks of one, so both processes render
-        patch.setattr(shared_work, "MIN_ITEMS", 1)
-        patch.setattr(shared_work, "CHUNK", 1)
-        shared = build(FIXTURE_PROVIDERS, tmp_path / "shared", IOP_CONCURRENT_EDITIONS_MAX_RECORDS=0)
-    _assert_same_site(shared, alone)
-
-
-@pytest.mark.skipif(not shared_work.can_fork(), reason="needs fork and two cores")
-def test_pages_rendered_by_either_process_are_reused_by_the_next_build(tmp_path, records_copy, monkeypatch):
-    """The second rendering process records the pages it wrote in the page manifest too (sent back at its end)."""
-    monkeypatch.setattr(shared_work, "MIN_ITEMS", 1)
-    monkeypatch.setattr(shared_work, "CHUNK", 1)
-    site = build(records_copy, tmp_path / "output", IOP_CONCURRENT_EDITIONS_MAX_RECORDS=0)
-    pages = {p: p.stat().st_ino for p in site.rglob("*.html")  # the directory's own pages, not Pelican's
-             if {"providers", "towns", "insurance"} & set(p.relative_to(site).parts)}
-    build(records_copy, tmp_path / "output", IOP_CONCURRENT_EDITIONS_MAX_RECORDS=0)
-    assert len(pages) > 50
-    assert {p: p.stat().st_ino for p in pages} == pages  # every page hard-linked from the first build
-
-
-@pytest.mark.skipif(not shared_work.can_fork(), reason="needs fork and two cores")
-def test_editions_built_side_by_side_equal_editions_built_in_turn(tmp_path, monkeypatch):
-    from iop_directory import build as build_module
-
-    calls, open_data_made = [], []
-    real = build_module._build_editions
-    monkeypatch.setattr(build_module, "_build_editions",
-                        lambda runs, session, concurrent, alongside=None:
-                        calls.append((concurrent, alongside is not None)) or real(runs, session, concurrent, alongside))
-    real_open_data = build_module.shared_open_data
-    monkeypatch.setattr(build_module, "shared_open_data",
-                        lambda *args: open_data_made.append(args[2]) or real_open_data(*args))
-    # Side by side, the parent makes the open data every edition fills in, and writes the split search's shared
-    # files
-    for sharded in (False, True):
-        threshold = {"IOP_SEARCH_SHARD_THRESHOLD": 0} if sharded else {}
-        in_turn = build(FIXTURE_PROVIDERS, tmp_path / ("in-turn-%s" % sharded), IOP_CONCURRENT_EDITIONS_MAX_RECORDS=0,
-                        **threshold)
-        side_by_side = build(FIXTURE_PROVIDERS, tmp_path / ("side-by-side-%s" % sharded), **threshold)
-        _assert_same_site(side_by_side, in_turn)
-    assert calls == [(False, False), (True, True), (False, False), (True, True)]
-    assert len(open_data_made) == 2  # once per build side by side, in this (the parent) process
-
-
-def test_an_error_while_the_editions_render_side_by_side_fails_the_build_and_keeps_the_site(tmp_path, monkeypatch):
-    from iop_directory import search_shards
-
-    site = build(FIXTURE_PROVIDERS, tmp_path / "output", IOP_SEARCH_SHARD_THRESHOLD=0)
-    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
-
-    def fails(*args, **kwargs):
-        raise OSError("simulated: disk full while writing the shared search files")
-
-    monkeypatch.setattr(search_shards, "shared_search_files", fails)
-    with pytest.raises(OSError, match="disk full"):
-        build(FIXTURE_PROVIDERS, tmp_path / "output", IOP_SEARCH_SHARD_THRESHOLD=0)
-    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
-    assert [p.name for p in tmp_path.iterdir()] == ["output"]  # no staging folder left behind
-
-
-def test_an_error_in_one_of_the_editions_built_side_by_side_fails_the_build(tmp_path, monkeypatch):
+def test_an_error_in_one_edition_fails_the_build_and_keeps_the_site(tmp_path, monkeypatch):
     from iop_directory import generator
 
     real = generator.ProviderGenerator.generate_output
@@ -444,144 +284,124 @@ def test_an_error_in_one_of_the_editions_built_side_by_side_fails_the_build(tmp_
         return real(self, writer)
 
     site = build(FIXTURE_PROVIDERS, tmp_path / "output")
-    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    before = _snapshot(site)
     monkeypatch.setattr(generator.ProviderGenerator, "generate_output", fails_in_spanish)
     with pytest.raises(ValueError, match="Spanish edition"):
         build(FIXTURE_PROVIDERS, tmp_path / "output")
-    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    assert _snapshot(site) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]  # no staging folder left behind
 
 
-needs_two_cores = pytest.mark.skipif(not shared_work.can_fork(), reason="needs fork and two cores")
-
-
-def _record_pid(folder: Path):
-    import os
-
-    def render(item):
-        (folder / str(item)).write_text(str(os.getpid()), encoding="utf-8")
-    return render
-
-
-@needs_two_cores
-def test_shared_work_renders_every_item_once_on_two_processes(tmp_path, monkeypatch):
-    import os
-
-
-    monkeypatch.setattr(shared_work, "MIN_ITEMS", 1)
-    monkeypatch.setattr(shared_work, "CHUNK", 1)
-    done = []
-    jobs = [lambda n=n: (tmp_path / ("job-%d" % n)).write_text(str(os.getpid()), encoding="utf-8") for n in range(3)]
-    late = [lambda n=n: (tmp_path / ("late-%d" % n)).write_text(  # taken once every item has been taken
-        str(len([p for p in tmp_path.iterdir() if p.name.isdigit()]) >= 200 - 2), encoding="utf-8") for n in range(2)]
-    shared_work.run(list(range(200)), _record_pid(tmp_path), lambda: done.append(os.getpid()), jobs=jobs,
-                    late_jobs=late)
-    assert done == [os.getpid()]  # the own work ran once, here
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("job-")) == ["job-0", "job-1", "job-2"]
-    assert {p.name: p.read_text(encoding="utf-8") for p in tmp_path.iterdir() if p.name.startswith("late-")} == \
-        {"late-0": "True", "late-1": "True"}
-    for p in tmp_path.glob("late-*"):
-        p.unlink()
-    assert sorted(int(p.name) for p in tmp_path.iterdir() if not p.name.startswith("job-")) == list(range(200))
-    writers = {p.read_text(encoding="utf-8") for p in tmp_path.iterdir()}
-    assert str(os.getpid()) in writers and len(writers) == 2
-
-
-@needs_two_cores
-def test_shared_work_fails_when_either_process_fails(tmp_path, monkeypatch, capfd):
-    import os
-
-
-    monkeypatch.setattr(shared_work, "MIN_ITEMS", 1)
-    parent = os.getpid()
-
-    def fails_in_child(item):
-        if os.getpid() != parent:
-            raise ValueError("simulated failure")
-
-    def own_work_slowly():
-        import time
-        time.sleep(0.5)  # the child takes every item meanwhile
-
-    # The child's own error is raised here (printed by the CLI as one line), not a vague one after its traceback.
-    with pytest.raises(ValueError, match="simulated failure"):
-        shared_work.run(list(range(50)), fails_in_child, own_work_slowly)
-    assert "Traceback" not in capfd.readouterr().err
-
-    class Unpicklable(Exception):
-        def __reduce__(self):
-            raise TypeError("cannot be pickled")
-
-    def fails_unpicklably_in_child(item):
-        if os.getpid() != parent:
-            raise Unpicklable("simulated odd failure")
-
-    with pytest.raises(RuntimeError, match="Unpicklable: simulated odd failure"):
-        shared_work.run(list(range(50)), fails_unpicklably_in_child, own_work_slowly)
-
-    def fails_here():
-        raise ValueError("simulated failure")
-
-    with pytest.raises(ValueError, match="simulated"):
-        shared_work.run(list(range(50)), lambda item: None, fails_here)
-
-
-@needs_two_cores
-def test_a_large_retired_site_is_removed_in_the_background(tmp_path, monkeypatch):
-    import time
-
-    from iop_directory import build as build_module
-
-    monkeypatch.setattr(build_module, "BACKGROUND_REMOVAL_PAGES", 0)
-    site = build(FIXTURE_PROVIDERS, tmp_path / "output")
-    first = _files(site)
-    build(FIXTURE_PROVIDERS, tmp_path / "output")
-    deadline = time.monotonic() + 30
-    while any(p.name.startswith(".output.old-") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
-    assert sorted(_files(site)) == sorted(first)
-
-
-@needs_two_cores
-def test_the_background_removal_does_not_hold_the_callers_output(tmp_path):
-    """Whoever reads `iop build`'s output (make, CI, the bench) gets end of file when the build returns, not when the
-    detached removal of the old site ends: here the removal waits for a file written only after the caller is done."""
+def _killed_build(output: Path, after: str):
+    """Start `iop build` into `output` in a child process and kill it (SIGKILL) once `after` happened: "staged"
+    (the staging folder holds pages) or "retired" (the old site was renamed aside, before the new one is renamed
+    into place: the swap of a file system that cannot exchange two folders)."""
+    import signal
     import subprocess
     import sys
     import time
 
-    retired, release = tmp_path / "retired", tmp_path / "release"
-    (retired / "page").mkdir(parents=True)
     script = (
-        "import os, shutil, sys, time\n"
+        "import os, sys, time\n"
         "sys.path.insert(0, %r)\n"
-        "from iop_directory import build\n"
-        "real = shutil.rmtree\n"
-        "def slow(folder, **kw):\n"
-        "    while not os.path.exists(%r): time.sleep(0.05)\n"
-        "    real(folder, **kw)\n"
-        "build.shutil.rmtree = slow\n"
-        "build._remove(build.Path(%r), background=True)\n"
-        "print('returned')\n" % (str(REPO / "plugins"), str(release), str(retired)))
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert done.stdout.strip() == "returned" and retired.exists()
-    release.touch()
-    deadline = time.monotonic() + 30
-    while retired.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not retired.exists()
+        "from iop_directory import output_folder\n"
+        "from iop_directory.build import build_site\n"
+        "if %r == 'retired':\n"
+        "    output_folder._exchange = lambda a, b: False\n"
+        "    real = os.rename\n"
+        "    def rename(a, b):\n"
+        "        real(a, b)\n"
+        "        if '.retiring-' in str(b):\n"
+        "            print('retired', flush=True); time.sleep(60)\n"
+        "    os.rename = rename\n"
+        "else:\n"
+        "    real = output_folder.Staging.publish\n"
+        "    def publish(self):\n"
+        "        print('staged', flush=True); time.sleep(60)\n"
+        "    output_folder.Staging.publish = publish\n"
+        "build_site(%r, %r, {'PROVIDERS_PATH': %r, 'IOP_TODAY': %r})\n"
+        % (str(REPO / "plugins"), after, str(REPO / "pelicanconf.py"), str(output), str(FIXTURE_PROVIDERS),
+           TEST_TODAY))
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        for line in child.stdout:  # Pelican's own summary lines come first
+            if line.strip() == after:
+                break
+        else:
+            pytest.fail("the build ended before %s" % after)
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+    time.sleep(0.1)
 
 
-@needs_two_cores
-def test_records_validated_on_two_processes_build_the_same_site(tmp_path, monkeypatch):
-    from iop_directory import build_cache
+def test_a_killed_build_is_cleaned_up_by_the_next_one(tmp_path):
+    site = build(FIXTURE_PROVIDERS, tmp_path / "output")
+    before = _snapshot(site)
+    _killed_build(site, "staged")
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "output"]
+    assert leftovers and all(name.startswith(".output.building-") for name in leftovers)
+    assert _snapshot(site) == before  # the live site is untouched by the killed build
+    build(FIXTURE_PROVIDERS, tmp_path / "output")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
 
-    one = _full_build(FIXTURE_PROVIDERS, tmp_path / "one", monkeypatch, tmp_path)
-    with monkeypatch.context() as patch:
-        patch.setattr(build_cache, "PARALLEL_MIN_FILES", 1)  # the pool of two validators, as above 400 records
-        two = _full_build(FIXTURE_PROVIDERS, tmp_path / "two", monkeypatch, tmp_path)
-    _assert_same_site(two, one)
+
+def test_a_build_killed_between_the_two_renames_of_a_swap_leaves_the_site_to_the_next_build(tmp_path):
+    from iop_directory.errors import RecordsInvalid
+
+    site = build(FIXTURE_PROVIDERS, tmp_path / "output")
+    _killed_build(site, "retired")
+    assert not site.exists()  # the moment a two-rename swap cannot avoid (the exchange of two folders has none)
+    with pytest.raises(RecordsInvalid):  # even a build that fails puts the site back first
+        build(REPO / "tests" / "fixtures" / "broken", tmp_path / "output")
+    assert (site / ".iop-build").is_file() and (site / "providers" / "alpha-worcester" / "index.html").is_file()
+    build(FIXTURE_PROVIDERS, tmp_path / "output")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
+def test_the_swap_exchanges_the_two_folders_in_one_step(tmp_path):
+    from iop_directory import output_folder
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.mkdir()
+    new.mkdir()
+    (old / "a").write_text("old")
+    (new / "a").write_text("new")
+    if not output_folder._exchange(new, old):
+        pytest.skip("this file system cannot exchange two folders (the two-rename swap is tested above)")
+    assert (old / "a").read_text() == "new" and (new / "a").read_text() == "old"
+
+
+def test_a_running_builds_staging_folder_is_left_alone(tmp_path):
+    from iop_directory import output_folder
+
+    staging = output_folder.Staging(tmp_path / "output")  # locked, as for a build that is running
+    try:
+        output_folder.clear_leftovers(tmp_path / "output")
+        assert staging.path.is_dir()
+    finally:
+        staging.discard()
+    assert not staging.path.exists()
+
+
+@pytest.mark.parametrize("contents", [
+    {"thesis.docx": "mine"},
+    # what every site had before the .iop-build file existed: no longer taken as a sign of one
+    {"index.html": "x", "sitemap.xml": "x", "data/providers.json": "x", "search/index.html": "x", "thesis.docx": "m"},
+])
+def test_a_folder_iop_did_not_make_is_refused_and_nothing_is_deleted(tmp_path, contents):
+    from iop_directory.errors import OutputRefused
+
+    folder = tmp_path / "mine"
+    for name, text in contents.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    before = _snapshot(folder)
+    with pytest.raises(OutputRefused, match=".iop-build"):
+        build(FIXTURE_PROVIDERS, folder)
+    assert _snapshot(folder) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
 
 
 def test_where_tells_no_location_apart_from_an_unknown_one(fixture_site):
@@ -592,23 +412,3 @@ def test_where_tells_no_location_apart_from_an_unknown_one(fixture_site):
     # locations: [] on a virtual program for all of Massachusetts: no physical location, which is not "unknown"
     assert "anywhere in Massachusetts" in where("delta-virtual") and "Not yet confirmed" not in where("delta-virtual")
     assert "Not yet confirmed" in where("echo-unknown")  # null
-
-
-def test_page_keys_read_the_variables_of_the_whole_template_chain(tmp_path):
-    """What a page's key hashes: every variable its template, the templates it extends or includes and their
-    includes read (each file parsed once); a template named at render time makes its pages always rendered."""
-    from jinja2 import DictLoader, Environment
-
-    from iop_directory.incremental import Session
-
-    env = Environment(loader=DictLoader({
-        "base.html": "{{ SITENAME }}{% include '_part.html' %}{% block body %}{% endblock %}",
-        "_part.html": "{{ crisis_line }}",
-        "page.html": "{% extends 'base.html' %}{% block body %}{{ view.name }}{% endblock %}",
-        "other.html": "{% extends 'base.html' %}{% block body %}{{ town }}{% endblock %}",
-        "dynamic.html": "{% include chosen %}",
-    }))
-    session = Session(tmp_path / "output", "a build key")
-    assert session.template_names(env, "page.html") == ["SITENAME", "crisis_line", "view"]
-    assert session.template_names(env, "other.html") == ["SITENAME", "crisis_line", "town"]
-    assert session.template_names(env, "dynamic.html") is None

@@ -1,7 +1,7 @@
 """The search page in real headless Chromium.
 
 In `make test` every test runs on the six fixtures, once on the one lunr index of a Massachusetts-size directory
-and once on the split data of a national one (term, filter and document files read by a Web Worker). `make bench`
+and once on the split data of a national one (term, filter and document files loaded on demand). `make bench`
 runs the same tests, unchanged, on a national-size site (the fixtures among 20,000 synthetic programs): set
 IOP_SEARCH_SITE to a built site and IOP_SEARCH_PROVIDERS to the records it was built from.
 
@@ -78,7 +78,7 @@ def count_text(n):
 
 def expected_on_page(page, expected):
     """The ids the page shows at first: all of them, or the first FIRST_CHUNK where the rest load on scrolling."""
-    lazy = page.get_attribute("#search-form", "data-worker") is not None
+    lazy = page.get_attribute("#search-form", "data-index") == "split"
     return expected.ids[:FIRST_CHUNK] if lazy else expected.ids
 
 
@@ -209,15 +209,8 @@ def test_counts_beside_options(page, site):
     query = "?insurance=masshealth"
     open_search(page, site, query)
     counts = page.eval_on_selector_all("[data-count-for]", "els => els.map(e => [e.dataset.countFor, e.textContent])")
-    # With the split data of a national directory, only the chosen options' filter lists are downloaded, so the
-    # others show no count unless the manifest says all lists are small enough to load (bench/README.md).
-    complete = True
-    if page.get_attribute("#search-form", "data-worker") is not None:
-        complete = page.request.get(site.url + "/search/data/manifest.json").json()["load_all_facets"]
     for key, text in counts:
         group, value = key.split(":", 1)
-        if text == "" and not complete and value not in site.oracle.parse(query)[3][group]:
-            continue
         assert text == "(%d)" % site.oracle.count(query, group, value), key
     assert dict(counts)["insurance:masshealth"] != ""
     assert_clean(page)

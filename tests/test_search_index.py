@@ -12,7 +12,8 @@ from iop_directory.records import RecordValidator
 from iop_directory.vocab import load_vocabularies
 
 CARD_KEYS = {"id", "name", "url", "towns", "locations", "statewide", "phone", "verified", "levels", "modes",
-             "schedule_names", "hours"}
+             "schedule_names", "hours", "terms"}
+FIXTURE_IDS = sorted(p.stem for p in FIXTURE_PROVIDERS.glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +23,24 @@ def data(fixture_site):
             for name in ("index", "docs", "places")}
 
 
+class Search:
+    """What search.js does with the two lunr indexes, in lunr.py: a query finds the programs whose own words it
+    finds, and the programs that have a vocabulary term it finds."""
+
+    def __init__(self, data):
+        self.records = Index.load(data["index"]["records"])
+        self.terms = Index.load(data["index"]["terms"])
+        self.docs = data["docs"]["docs"]
+
+    def search(self, query):
+        found = {self.docs[int(hit["ref"])]["id"] for hit in self.records.search(query)}
+        terms = {int(hit["ref"]) for hit in self.terms.search(query)}
+        return found | {doc["id"] for doc in self.docs if terms & set(doc["terms"])}
+
+
 @pytest.fixture(scope="module")
 def index(data):
-    return Index.load(data["index"])
+    return Search(data)
 
 
 def ids(hits):
@@ -32,18 +48,22 @@ def ids(hits):
 
 
 def test_index_has_every_field_and_document(data):
-    fields = data["index"]["fields"]
-    assert fields == [name for name, _ in search_index.INDEX_FIELDS]
-    assert {"name", "town", "programs", "modalities", "focus", "populations", "insurance", "languages",
-            "description"} <= set(fields)
-    refs = {ref.split("/")[1] for ref, _ in data["index"]["fieldVectors"]}
-    assert refs == {p.stem for p in FIXTURE_PROVIDERS.glob("*.yaml")}
+    assert data["index"]["version"] == search_index.INDEX_VERSION
+    assert data["index"]["records"]["fields"] == ["name", "town", "programs", "description"]
+    refs = {ref.split("/")[1] for ref, _ in data["index"]["records"]["fieldVectors"]}
+    assert refs == {str(n) for n in range(len(FIXTURE_IDS))}  # programs by number, in result order
+    vocab = load_vocabularies()
+    every_term = sum(len(vocab[name].terms) for _field, name, _boost in search_index.TERM_FIELDS)
+    assert len(data["index"]["term_boosts"]) == every_term
+    assert {ref.split("/")[1] for ref, _ in data["index"]["terms"]["fieldVectors"]} == {str(n) for n in range(every_term)}
 
 
 def test_doc_store_keys(data):
     docs = data["docs"]["docs"]
-    assert data["docs"]["version"] == 1
-    assert [d["id"] for d in docs] == sorted(p.stem for p in FIXTURE_PROVIDERS.glob("*.yaml"))
+    assert data["docs"]["version"] == search_index.INDEX_VERSION
+    names = {d["id"]: d["name"] for d in docs}
+    assert sorted(names) == FIXTURE_IDS
+    assert [d["id"] for d in docs] == sorted(names, key=lambda i: (names[i].lower(), i))  # result order
     for doc in docs:
         assert CARD_KEYS <= set(doc)
         assert set(doc) - CARD_KEYS <= set(search_index.FILTER_PARAMS)
@@ -82,7 +102,7 @@ def test_places_data_covers_zips_and_towns(data):
     ("adolescent", {"bravo-boston"}),
 ])
 def test_lunr_py_searches_the_built_index(index, query, expected):
-    assert set(ids(index.search(query))) == expected
+    assert index.search(query) == expected
 
 
 def test_builder_is_deterministic_and_adds_translated_names():
@@ -94,7 +114,8 @@ def test_builder_is_deterministic_and_adds_translated_names():
     doc = search_index.index_document(alpha, vocab, places)
     assert doc["town"] == "Worcester"
     assert "MassHealth" in doc["insurance"] and "dbt" in doc["modalities"].lower()
-    assert search_index.build_index([doc]) == search_index.build_index([doc])
+    fields = search_index.INDEX_FIELDS
+    assert search_index.build_index([doc], fields) == search_index.build_index([doc], fields)
     values = search_index.filter_values(alpha, vocab)
     assert values["level"] == ["iop"] and values["language"] == ["en", "es"]
 
@@ -122,60 +143,7 @@ def test_the_providers_own_accented_words_are_found_without_accents():
     vocab, places = load_vocabularies(), load_places()
     record = SimpleNamespace(id="centro", data={"name": "Centro Ação Familiar", "programs": ["Programa Intensivo"],
                                                 "description": "Atenção em português", "locations": None})
-    document = search_index.index_document(record, vocab, places)
-    index = Index.load(search_index.build_index([document]))
+    document = {"id": "centro", **search_index.record_words(record, places)}
+    index = Index.load(search_index.build_index([document], search_index.RECORD_FIELDS))
     for query in ("acao", "ação", "atencao", "portugues"):
         assert ids(index.search(query)) == ["centro"], query
-
-
-def test_a_term_files_postings_are_updated_in_its_text_as_a_full_encoding_would_write_them():
-    """update_term_file (a one-record patch, patch_build.py) edits only the changed terms' postings in the text;
-    the result must be what encoding the changed postings from scratch gives, for changes, removals, new docs
-    before, between and after the others, terms that come and terms that go."""
-    import json
-    import random
-
-    from iop_directory.search_shards import encode_shard, update_term_file
-
-    rng = random.Random(7)
-    for _ in range(300):
-        terms = {t: {} for t in rng.sample(["care", "carry", "cat", "ca", "c\u00e3o", "ca<b"], rng.randint(0, 4))}
-        for postings in terms.values():
-            for doc in rng.sample(range(30), rng.randint(1, 6)):
-                postings[doc] = rng.randint(1, 900)
-        text = encode_shard({t: sorted(p.items()) for t, p in terms.items()}) if terms else ""
-        updates = {}
-        for term in rng.sample(["care", "carry", "cat", "ca", "c\u00e3o", "ca<b", "cab"], rng.randint(1, 3)):
-            for doc in rng.sample(range(30), rng.randint(1, 3)):
-                score = None if rng.random() < 0.4 else rng.randint(1, 900)
-                updates.setdefault(term, []).append((doc, score))
-                postings = terms.setdefault(term, {})
-                if score is None:
-                    postings.pop(doc, None)
-                else:
-                    postings[doc] = score
-        left = {t: sorted(p.items()) for t, p in terms.items() if p}
-        expected = encode_shard(left) if left else None
-        assert update_term_file(text, updates) == expected, (text, updates)
-        if expected:
-            json.loads(expected)
-
-
-def test_a_term_that_comes_or_goes_is_put_in_or_cut_out_of_the_text(monkeypatch):
-    """Without decoding the whole file (close to 1 MB for common first letters at national size)."""
-    from iop_directory import search_shards
-
-    def decoded(*_args):
-        raise AssertionError("the whole file was decoded")
-
-    text = search_shards.encode_shard({"caa": [(1, 10)], "cab": [(2, 20), (5, 7)], "cad": [(3, 30)]})
-    monkeypatch.setattr(search_shards, "_rewritten_term_file", decoded)
-    for updates, expected in [
-        ({"cac": [(4, 40)]}, {"caa": [(1, 10)], "cab": [(2, 20), (5, 7)], "cac": [(4, 40)], "cad": [(3, 30)]}),
-        ({"c": [(4, 40)], "cz": [(0, 5)]},
-         {"c": [(4, 40)], "caa": [(1, 10)], "cab": [(2, 20), (5, 7)], "cad": [(3, 30)], "cz": [(0, 5)]}),
-        ({"caa": [(1, None)], "cad": [(3, None)]}, {"cab": [(2, 20), (5, 7)]}),
-        ({"cab": [(2, None), (5, None)], "cae": [(9, 90)]}, {"caa": [(1, 10)], "cad": [(3, 30)], "cae": [(9, 90)]}),
-    ]:
-        assert search_shards.update_term_file(text, updates) == search_shards.encode_shard(expected), updates
-    assert search_shards.update_term_file('{"caa":[1,10]}', {"caa": [(1, None)]}) is None

@@ -1,9 +1,7 @@
 """The `iop` command: validate records and build the site. Problems print as one line each, never a traceback."""
 
 import argparse
-import atexit
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -57,18 +55,13 @@ def cmd_build(args) -> int:
     if not settings.exists():
         print("%s: no such settings file" % settings, file=sys.stderr)
         return 2
-    ahead = None
-    if args.look_ahead:
-        from .patch_build import look_ahead
-
-        ahead = look_ahead(Path(args.output))  # before the imports below, which take half a second
     from .build import build_site
 
     overrides = {}
     if args.providers:
         overrides["PROVIDERS_PATH"] = str(Path(args.providers).resolve())
     try:
-        output = build_site(settings, Path(args.output), overrides, ahead)
+        output = build_site(settings, Path(args.output), overrides)
     except OutputRefused as refused:
         print("build refused: %s; nothing was changed" % refused, file=sys.stderr)
         return 2
@@ -125,12 +118,9 @@ def build_parser():
     return parser
 
 
-def main(argv=None, look_ahead=False) -> int:
-    """`look_ahead`: let `iop build` start a second process before its imports (run(); tests call main() in their
-    own process, which must not fork)."""
+def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.look_ahead = look_ahead
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return args.run(args)
@@ -149,17 +139,8 @@ def main(argv=None, look_ahead=False) -> int:
 
 
 def run():
-    """The `iop` program (pyproject.toml): main(), then the exit handlers, then the end of the process without the
-    interpreter freeing every object one by one, which took 0.2 s after a one-record rebuild at 20,000 records (a
-    tenth of it); the operating system takes the memory back at once. Tests call main(), which returns."""
-    code = main(look_ahead=True)
-    atexit._run_exitfuncs()  # logging's flush and every other handler, as a normal exit runs them
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe or stream: nothing left to say
-            pass
-    os._exit(code)
+    """The `iop` program (pyproject.toml)."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":

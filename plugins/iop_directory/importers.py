@@ -471,6 +471,14 @@ def assign_ids(drafts, skips):
 
 def read_drafts(path: Path, fmt: str | None, places, vocab):
     """Return ([Draft], [Skip]) from an export file or folder."""
+    try:
+        return _read_drafts(path, fmt, places, vocab)
+    except RecursionError:  # JSON nested thousands deep: no export is shaped so, and it is the input's fault
+        raise ImportProblem("%s: the data is nested too deeply to be an export (lists or objects inside each "
+                            "other thousands of times); check that this is the export file" % path) from None
+
+
+def _read_drafts(path: Path, fmt: str | None, places, vocab):
     fmt = fmt or detect_format(path)
     if fmt == "hsds-json":
         drafts, skips = hsds_drafts(read_hsds_json(path), places, vocab)

@@ -8,7 +8,9 @@ import difflib
 import json
 import logging
 import math
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -60,9 +62,6 @@ class ProviderRecord:
     path: Path
     data: dict
     positions: dict
-    # Set by the build cache: a hash of the file and of everything validation depends on, so pages can be keyed
-    # by it instead of by their whole display data (incremental.py). Empty when unknown.
-    content_key: str = ""
 
     def line_of(self, *field_path) -> int:
         return self.positions.get(tuple(field_path), (1, 1))[0]
@@ -79,7 +78,7 @@ def check_url(value) -> str | None:
     """Return why `value` is not an acceptable public http(s) URL, or None when it is."""
     if not isinstance(value, str):
         return None
-    bad = re.search(r"[\s<>\"'`\\^{}|\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", value)
+    bad = re.search(r"[\s<>\"'`\\^{}|\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", value)
     if bad:
         shown = bad.group() if bad.group().isprintable() and not bad.group().isspace() else "U+%04X" % ord(bad.group())
         return "contains %r, which is not allowed in a URL (percent-encode it, e.g. a space as %%20)" % shown
@@ -179,9 +178,11 @@ class RecordValidator:
         path = Path(path)
         shown = display_path or str(path)
         try:
-            raw = path.read_bytes()
+            raw = read_record_file(path)
         except OSError as exc:
             return None, [ProviderError(shown, 1, 1, "", "cannot read file: %s" % exc.strerror)]
+        except yaml_loader.YamlProblem as problem:
+            return None, [ProviderError(shown, 1, 1, "", problem.message, problem.hint)]
         draft = _draft_line(raw)
         if draft:  # an imported draft is valid YAML and may pass every check: it must not be published unread
             return None, [ProviderError(shown, draft, 1, "", "is an imported draft that nobody has verified yet",
@@ -375,20 +376,15 @@ class RecordValidator:
 
     # -- many files -------------------------------------------------------------------------------------
 
-    def load_many(self, paths, root: Path | None = None, loader=None):
-        """Return ([ProviderRecord], [ProviderError]) for files and folders; each file read on its own.
-
-        `loader` (build_cache.CachedLoader) may stand in for self.load: same results, reused for unchanged files.
-        """
+    def load_many(self, paths, root: Path | None = None):
+        """Return ([ProviderRecord], [ProviderError]) for files and folders; each file read on its own."""
         records, problems, seen = [], [], {}
         base = Path(root or Path.cwd()).resolve()
         files = [(path, _display(path, base)) for path in expand_paths(paths)]
         problems += nested_record_errors(paths, base)
-        if loader is not None:
-            loader.prefetch(files)
         for path, shown in files:
             try:
-                record, errors = (loader or self).load(path, shown)
+                record, errors = self.load(path, shown)
             except Exception as exc:  # one broken file must not hide the others' problems
                 logger.info("unexpected failure reading %s", path, exc_info=True)  # shown with iop -v
                 record, errors = None, [ProviderError(
@@ -406,6 +402,24 @@ class RecordValidator:
                 records.append(record)
         records.sort(key=lambda r: r.id)
         return records, sorted(problems, key=lambda e: (e.path, e.line, e.column))
+
+
+def read_record_file(path: Path) -> bytes:
+    """The bytes of a record file, checked to be a regular file no larger than a record may be before anything is
+    read: a FIFO or device named as a record would hang the reader, and a huge file fill the memory. Raises
+    OSError, or YamlProblem for what is not a record file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO must not wait for a writer
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise yaml_loader.YamlProblem("is not a regular file (a pipe, device or other special file)",
+                                          hint="a record is a plain .yaml text file")
+        if info.st_size > yaml_loader.MAX_BYTES:
+            raise yaml_loader.too_large(info.st_size)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(yaml_loader.MAX_BYTES + 1)  # decode() refuses a file that grew meanwhile
+    finally:
+        os.close(fd)
 
 
 DRAFT_MARKER = "# DRAFT imported"  # the first line iop import writes; the maintainer deletes it once verified
@@ -427,7 +441,8 @@ def expand_paths(paths):
     files, known = [], set()
     for path in paths:
         path = Path(path)
-        found = [p for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() in (".yaml", ".yml")
+        # every entry but folders: a special file named like a record is reported (read_record_file), not skipped
+        found = [p for p in sorted(path.iterdir()) if not p.is_dir() and p.suffix.lower() in (".yaml", ".yml")
                  and p.name not in SCHEMA_FILES] if path.is_dir() else [path]
         for file in found:
             resolved = file.resolve()
@@ -466,7 +481,7 @@ def _display(path: Path, base: Path):
 
 # Direction overrides and isolates can make displayed text differ from what reviewers read in a pull request
 # (a "Trojan Source" style trick); other control characters have no place in a record.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def _value_errors(value, path, shown, positions):

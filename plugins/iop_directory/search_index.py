@@ -1,7 +1,19 @@
-"""The browser search's data: a lunr index built with lunr.py, a compact document store and the place table.
+"""The browser search's data for a Massachusetts-size directory: two lunr indexes built with lunr.py, a compact
+document store and the place table.
 
-lunr.js (vendored from npm) loads the serialised index; the document store holds only what a result card and
-the filters need, keyed by the same names as the search URL parameters.
+lunr.js (vendored from npm) loads both indexes from index.json:
+
+- `records`: each provider's own words (name, towns, program names, description), one lunr document per
+  provider, its ref the provider's number in result order (by name: the document store's order);
+- `terms`: every vocabulary term (focus, therapies, who it serves, insurance, languages, levels of care, schedule
+  and delivery), one lunr document each, with its names and aliases in every edition's language. A provider's
+  document in docs.json lists the numbers of the terms it has, so a word that finds a term finds the providers
+  that have it. The vocabulary's words are indexed once, not once per provider: most of the index's size and
+  build time before (244 KB gzip and 0.7 s per edition at 400 providers).
+
+A word finds a provider when it finds one of the provider's own words or one of its terms, exactly as if the
+terms' names were part of the provider's text (tests/search_oracle.py checks that). Neither index depends on the
+language edition, so both are made once per build; the document store holds the edition's labels.
 """
 
 import functools
@@ -12,16 +24,23 @@ from lunr import lunr
 from lunr import stemmer as _lunr_stemmer
 
 from . import derive, views
+from .jsontext import json_dumps
 from .places import PlaceTable
 from .vocab import Vocabularies
 
 logger = logging.getLogger(__name__)
 
-INDEX_FIELDS = (
-    ("name", 10), ("town", 5), ("programs", 3), ("focus", 3), ("modalities", 2), ("populations", 2),
-    ("insurance", 2), ("languages", 1), ("levels", 1), ("schedule", 1), ("description", 1),
-)
+# The record's own words: lunr fields with their boosts.
+RECORD_FIELDS = (("name", 10), ("town", 5), ("programs", 3), ("description", 1))
+# Fields whose words are vocabulary terms: (field, vocabulary, boost).
+TERM_FIELDS = (("focus", "focus", 3), ("modalities", "modalities", 2), ("populations", "populations", 2),
+               ("insurance", "insurance", 2), ("languages", "languages", 1), ("levels", "levels", 1),
+               ("schedule", "schedule", 1))
+# Every searchable field, as one document per provider (index_document; the split search of large directories
+# and the tests' oracle read it whole).
+INDEX_FIELDS = RECORD_FIELDS + tuple((field, boost) for field, _vocabulary, boost in TERM_FIELDS)
 FILTER_PARAMS = ("insurance", "mode", "schedule", "level", "population", "focus", "modality", "language")
+INDEX_VERSION = 2
 
 
 def _memoise_stemmer():
@@ -49,65 +68,70 @@ def _fold(text):
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-_NAMES = {}  # (id(vocabulary), slugs) -> (vocabulary, text)
+_TERM_TEXTS = {}  # id(term) -> (term, text): the same few hundred terms on every record
+
+
+def _term_text(term):
+    """The searchable words of one vocabulary term: its slug, names and aliases in every language (name_es,
+    aliases_pt, ...), and accented words once more without accents."""
+    found = _TERM_TEXTS.get(id(term))
+    if found is not None and found[0] is term:
+        return found[1]
+    words = [term.slug.replace("-", " "), term.name, *term.aliases]
+    words.extend(v for k, v in sorted(term.extra.items()) if k.startswith("name_") and isinstance(v, str))
+    words.extend(a for k, v in sorted(term.extra.items()) if k.startswith("aliases_") for a in v or ())
+    text = " ".join(words)
+    folded = _fold(text)
+    text = text if folded == text else "%s %s" % (text, folded)
+    _TERM_TEXTS[id(term)] = (term, text)
+    return text
 
 
 def _names(slugs, vocabulary):
-    """Return the display names and aliases of terms, as one text for the index.
-
-    Includes the Spanish and Portuguese names and aliases (name_es, aliases_pt, ...: issue 9), and accented
-    words once more without accents.
-    """
-    key = (id(vocabulary), tuple(slugs or ()))
-    found = _NAMES.get(key)
-    if found is not None and found[0] is vocabulary:
-        return found[1]
-    words = []
-    for slug in slugs or ():
-        term = vocabulary[slug]
-        words.extend([term.slug.replace("-", " "), term.name, *term.aliases])
-        words.extend(v for k, v in sorted(term.extra.items()) if k.startswith("name_") and isinstance(v, str))
-        words.extend(a for k, v in sorted(term.extra.items()) if k.startswith("aliases_") for a in v or ())
-    text = " ".join(words)
-    folded = _fold(text)
-    result = text if folded == text else "%s %s" % (text, folded)
-    if len(_NAMES) < 1 << 16:  # the same few combinations recur on thousands of records
-        _NAMES[key] = (vocabulary, result)
-    return result
+    return " ".join(_term_text(vocabulary[slug]) for slug in slugs or ())
 
 
-def _schedule_words(record, vocab: Vocabularies):
-    """Return a record's schedule buckets and delivery modes as searchable words in every edition's language."""
+def record_terms(record, vocab: Vocabularies):
+    """{field: [slugs]} of the vocabulary terms a record has, per TERM_FIELDS field."""
+    data = record.data
     buckets = set()
-    for track in record.data.get("tracks") or ():
+    for track in data.get("tracks") or ():
         buckets.update(derive.track_buckets(track))
-    slugs = [b for b in derive.SCHEDULE_BUCKETS if b in buckets] + derive.provider_modes(record.data)
-    return _names(slugs, vocab["schedule"])
+    return {
+        "focus": data.get("focus") or [],
+        "modalities": data.get("modalities") or [],
+        "populations": data.get("populations") or [],
+        "insurance": data.get("insurance") or [],
+        "languages": data.get("languages") or [],
+        # Levels of care, schedule buckets and delivery modes, so "php", "evening" or "virtual" find programs.
+        "levels": sorted(set(data.get("levels_of_care") or ())
+                         | {t["level"] for t in data.get("tracks") or () if t.get("level")}),
+        "schedule": [b for b in derive.SCHEDULE_BUCKETS if b in buckets] + derive.provider_modes(data),
+    }
 
 
-def index_document(record, vocab: Vocabularies, places: PlaceTable):
-    """Return the lunr document of one provider: every searchable field as plain text.
-
-    A function of the record alone (no language edition's view), so every edition shares one index.
-    """
+def record_words(record, places: PlaceTable):
+    """{field: text} of a record's own words (RECORD_FIELDS)."""
     data = record.data
     towns = {views.location_place(loc, places) for loc in data.get("locations") or ()} - {None}
     return {
-        "id": record.id,
         "name": _with_folded(data["name"]),
         "town": " ".join(sorted({name for place in towns for name in (place.name, places.town(place).name)})),
         "programs": _with_folded(" ".join(data.get("programs") or ())),
-        "focus": _names(data.get("focus"), vocab["focus"]),
-        "modalities": _names(data.get("modalities"), vocab["modalities"]),
-        "populations": _names(data.get("populations"), vocab["populations"]),
-        "insurance": _names(data.get("insurance"), vocab["insurance"]),
-        "languages": _names(data.get("languages"), vocab["languages"]),
-        # Levels of care, schedule buckets and delivery modes, so "php", "evening" or "virtual" find programs.
-        "levels": _names(sorted(set(data.get("levels_of_care") or ())
-                                | {t["level"] for t in data.get("tracks") or () if t.get("level")}), vocab["levels"]),
-        "schedule": _schedule_words(record, vocab),
         "description": _with_folded(" ".join(filter(None, [data.get("description"), data.get("insurance_notes")]))),
     }
+
+
+def index_document(record, vocab: Vocabularies, places: PlaceTable):
+    """Return every searchable field of one provider as plain text (INDEX_FIELDS), its terms' names included.
+
+    A function of the record alone (no language edition's view), so every edition shares one index.
+    """
+    terms = record_terms(record, vocab)
+    document = {"id": record.id, **record_words(record, places)}
+    for field, vocabulary, _boost in TERM_FIELDS:
+        document[field] = _names(terms[field], vocab[vocabulary])
+    return document
 
 
 def _with_folded(text):
@@ -143,33 +167,62 @@ def filter_values(record, vocab: Vocabularies):
     }
 
 
-def store_document(record, view, vocab: Vocabularies):
-    """Return what a result card and the filters need for one provider."""
-    locations = [[loc["lat"], loc["lon"], 1 if loc["approximate"] else 0, loc["town"] or ""]
-                 for loc in view["locations"] or () if loc["lat"] is not None]
-    doc = {
+def in_result_order(records):
+    """Records in result order (by name, as the directory lists them): a record's number is its place here."""
+    return sorted(records, key=lambda r: (r.data["name"].lower(), r.id))
+
+
+def vocabulary_terms(vocab: Vocabularies):
+    """[(field, vocabulary name, boost, slug)] of every vocabulary term, in the order of their numbers."""
+    return [(field, vocabulary, boost, term.slug) for field, vocabulary, boost in TERM_FIELDS
+            for term in vocab[vocabulary].terms]
+
+
+def term_numbers(vocab: Vocabularies):
+    """{(field, slug): number} of every vocabulary term (vocabulary_terms)."""
+    return {(field, slug): n for n, (field, _vocabulary, _boost, slug) in enumerate(vocabulary_terms(vocab))}
+
+
+def filter_document(record, vocab: Vocabularies, places: PlaceTable, numbers):
+    """Return what the filters, distances and the term index read of one provider (language-free): its filter
+    values (a missing key: not yet known), located places, whether it serves the whole state and the numbers of
+    its vocabulary terms (`numbers`: term_numbers)."""
+    data = record.data
+    locations = []
+    for loc in data.get("locations") or ():
+        coords = derive.location_coordinates(loc, places)
+        if coords is not None:
+            town = places.town(views.location_place(loc, places))
+            locations.append([coords.lat, coords.lon, 1 if coords.approximate else 0, town.name if town else ""])
+    doc = {"locations": locations, "statewide": derive.serves_statewide(data),
+           "terms": sorted(numbers[field, slug] for field, slugs in record_terms(record, vocab).items()
+                           for slug in slugs)}
+    doc.update({k: v for k, v in filter_values(record, vocab).items() if v is not None})
+    return doc
+
+
+def store_document(record, view, vocab: Vocabularies, places: PlaceTable, numbers):
+    """Return what a result card and the filters need for one provider (the card's words in the edition's
+    language)."""
+    return {
         "id": record.id,
         "name": view["name"],
         "url": view["url"],
         "towns": [name for name, _ in view["towns"]],
-        "locations": locations,
-        "statewide": view["statewide"],
         "phone": view["phone"],
         "verified": view["last_verified"],
         "levels": [t["name"] for t in view["levels"] or ()],
         "modes": [m["name"] for m in view["modes"]],
         "schedule_names": [b["name"] for b in view["schedule"]],
         "hours": sorted({t["hours_label"] for t in view["tracks"] or () if t["hours_label"]}),
+        **filter_document(record, vocab, places, numbers),
     }
-    doc.update({k: v for k, v in filter_values(record, vocab).items() if v is not None})
-    return doc
 
 
-def build_index(documents):
+def build_index(documents, fields):
     """Return the serialised lunr index of the documents (a dict lunr.js's Index.load reads)."""
-    fields = [{"field_name": name, "boost": boost} for name, boost in INDEX_FIELDS]
-    index = lunr(ref="id", fields=fields, documents=documents)
-    return index.serialize()
+    return lunr(ref="id", fields=[{"field_name": name, "boost": boost} for name, boost in fields],
+                documents=documents).serialize()
 
 
 def places_data(places: PlaceTable):
@@ -181,13 +234,25 @@ def places_data(places: PlaceTable):
     }
 
 
-def build_search_files(records, views, vocab: Vocabularies, places: PlaceTable):
-    """Return {output path: data} for the search page's index, document store and place table."""
+def shared_search_files(records, vocab: Vocabularies, places: PlaceTable):
+    """{output path: text} of what every edition's search shares: both lunr indexes and the place table."""
+    own = [{"id": str(n), **record_words(r, places)} for n, r in enumerate(in_result_order(records))]
+    terms = vocabulary_terms(vocab)
+    term_documents = [{"id": str(n), "text": _term_text(vocab[vocabulary][slug])}
+                      for n, (_field, vocabulary, _boost, slug) in enumerate(terms)]
+    index = {"version": INDEX_VERSION, "records": build_index(own, RECORD_FIELDS),
+             "terms": build_index(term_documents, [("text", 1)]), "term_boosts": [boost for _f, _v, boost, _s in terms]}
+    return {"search/data/index.json": json_dumps(index), "search/data/places.json": json_dumps(places_data(places))}
+
+
+def edition_docs(records, views, vocab: Vocabularies, places: PlaceTable):
+    """The edition's result-card documents (store_document), in result order."""
     view_by_id = {v["id"]: v for v in views}
-    ordered = sorted(records, key=lambda r: r.id)
-    documents = [index_document(r, vocab, places) for r in ordered]
-    return {
-        "search/data/index.json": build_index(documents),
-        "search/data/docs.json": {"version": 1, "docs": [store_document(r, view_by_id[r.id], vocab) for r in ordered]},
-        "search/data/places.json": places_data(places),
-    }
+    numbers = term_numbers(vocab)
+    return [store_document(r, view_by_id[r.id], vocab, places, numbers) for r in in_result_order(records)]
+
+
+def edition_search_files(records, views, vocab: Vocabularies, places: PlaceTable):
+    """{output path: text} of the edition's document store."""
+    return {"search/data/docs.json": json_dumps({"version": INDEX_VERSION,
+                                                  "docs": edition_docs(records, views, vocab, places)})}

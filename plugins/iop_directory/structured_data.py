@@ -98,16 +98,6 @@ def page_lastmod(template, extra, views):
     return None
 
 
-def page_extras_inputs(template, extra, views):
-    """Return {name: value} of everything page_extras reads besides the template, the page's path, the base URL
-    and the language (the page manifest keys pages by them: incremental.py)."""
-    inputs = {name: extra[name] for name in ("provider", "town", "payer", "page_members", "pagination")
-              if name in extra}
-    if template in LISTINGS:
-        inputs["views"] = views
-    return inputs
-
-
 def page_extras(template, save_as, extra, base, labels, views):
     """Return the SEO context of one generated page: canonical URL, meta description, JSON-LD and lastmod."""
     from . import seo
@@ -129,4 +119,4 @@ def page_extras(template, save_as, extra, base, labels, views):
     elif template in LISTINGS:
         out["meta_description"] = seo.listing_description(template, views, labels)
     return out
-__all__ = ["provider_jsonld", "item_list_jsonld", "script_text", "page_extras", "page_extras_inputs", "page_lastmod"]
+__all__ = ["provider_jsonld", "item_list_jsonld", "script_text", "page_extras", "page_lastmod"]

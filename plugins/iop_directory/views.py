@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from . import derive
 from .places import PlaceTable, slugify
 from .records import STALE_AFTER_DAYS, ProviderRecord
+from .translations import translations_for
 from .vocab import Vocabularies
 
 DAY_ORDER = {d: i for i, d in enumerate(derive.DAYS)}
@@ -89,6 +90,11 @@ class Labels:
         if low == high:
             return self._("%(weeks)s weeks") % {"weeks": self.number(low)}
         return self._("%(low)s–%(high)s weeks") % {"low": self.number(low), "high": self.number(high)}
+
+
+def labels_for(lang):
+    """The display labels of one language edition."""
+    return Labels(translations_for(lang).gettext, lang)
 
 
 def _terms(values, vocabulary, labels):
@@ -311,6 +317,30 @@ def group_by_payer(views, vocab: Vocabularies, labels: Labels):
     return payers
 
 
+def search_facets(records, vocab: Vocabularies, labels: Labels):
+    """Return the search filter groups with every option, for the form rendered without JavaScript."""
+    def options(name):
+        return [{"slug": t.slug, "name": labels.term(t)} for t in vocab[name].terms]
+
+    used_languages = sorted({lang for r in records for lang in r.data.get("languages") or []})
+    return [
+        {"param": "insurance", "label": labels._("Insurance"), "options": options("insurance")
+         + [{"slug": vocab.category_value(k), "name": labels._(v)} for k, v in vocab.payer_categories.items()
+            if vocab.category_value(k) not in vocab["insurance"]]},
+        {"param": "mode", "label": labels._("How it is delivered"),
+         "options": [{"slug": k, "name": v} for k, v in labels.modes.items()]},
+        {"param": "schedule", "label": labels._("Schedule"),
+         "options": [{"slug": k, "name": v} for k, v in labels.buckets.items()]},
+        {"param": "level", "label": labels._("Level of care"), "options": options("levels")},
+        {"param": "population", "label": labels._("Who it serves"), "options": options("populations")},
+        {"param": "focus", "label": labels._("Focus"), "options": options("focus")},
+        {"param": "modality", "label": labels._("Therapies"), "options": options("modalities")},
+        {"param": "language", "label": labels._("Language"),
+         "options": [{"slug": c, "name": labels.term(vocab["languages"][c])}
+                     for c in sorted(set(used_languages) | {"en", "es", "pt"})]},
+    ]
+
+
 def list_pages(base_path: str, members: list, size: int):
     """Split a listing of `members` into pages of `size`: yield (save_as, members on it, pagination or None).
 
@@ -331,4 +361,4 @@ def list_pages(base_path: str, members: list, size: int):
         }
 
 
-__all__ = ["Labels", "provider_view", "list_pages", "group_by_town", "group_by_payer", "hours_scale", "levels_view", "slugify"]
+__all__ = ["Labels", "labels_for", "search_facets", "provider_view", "list_pages", "group_by_town", "group_by_payer", "hours_scale", "levels_view", "slugify"]

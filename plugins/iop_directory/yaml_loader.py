@@ -63,12 +63,15 @@ class _BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
+def too_large(size: int) -> "YamlProblem":
+    return YamlProblem("file is %d bytes; a provider record is at most %d bytes" % (size, MAX_BYTES),
+                       hint="a record holds one provider; move long text out or split the file")
+
+
 def decode(raw: bytes) -> str:
     """Return the text of a record file, or raise YamlProblem for size, BOM or encoding trouble."""
     if len(raw) > MAX_BYTES:
-        raise YamlProblem(
-            "file is %d bytes; a provider record is at most %d bytes" % (len(raw), MAX_BYTES),
-            hint="a record holds one provider; move long text out or split the file")
+        raise too_large(len(raw))
     if raw.startswith(b"\xef\xbb\xbf"):
         raise YamlProblem(
             "file starts with a byte-order mark (BOM)",

@@ -1,8 +1,15 @@
-/* Search page: lunr full-text search, filters, distance from a town/ZIP or the browser's position.
+/* Search page: full-text search, filters, distance from a town/ZIP or the browser's position.
  *
- * The URL is the state (q, near, radius and the filter parameters). All visible text comes from
- * <template id="search-strings">; data is only ever put into the page with textContent.
- * The position from "Use my location" stays in memory: never in the URL, storage or a request.
+ * The URL is the state (q, near, radius and the filter parameters, whose names come from the form's
+ * fieldsets). All visible text comes from <template id="search-strings">; data is only ever put into the page
+ * with textContent. The position from "Use my location" stays in memory: never in the URL, storage or a request.
+ *
+ * Text is found by one of two engines over the same documents, numbered in result order (by name):
+ * - lunr (a Massachusetts-size directory): search/data/index.json holds a lunr index of the programs' own words
+ *   and one of the vocabulary's terms; docs.json holds every result card, with the numbers of its terms;
+ * - split (a national directory, plugins/iop_directory/search_shards.py): the term files of a query's words,
+ *   filters.json for the filters and distances, and the card documents of the results on screen.
+ * The filters, distances, counts and groups below are the same code for both.
  */
 (function () {
   "use strict";
@@ -11,7 +18,9 @@
   var stringsEl = document.getElementById("search-strings");
   if (!form || !stringsEl) { return; }
 
-  var FILTERS = ["insurance", "mode", "schedule", "level", "population", "focus", "modality", "language"];
+  var FILTERS = Array.prototype.map.call(form.querySelectorAll("fieldset[data-param]"), function (fieldset) {
+    return fieldset.getAttribute("data-param");
+  });
   var FIRST_CHUNK = 40;
   var CHUNK = 80;
 
@@ -27,14 +36,13 @@
   var clearButton = document.getElementById("clear-filters");
   var lang = document.documentElement.lang || "en";
   var searchUrl = new URL(form.getAttribute("action") || ".", document.baseURI);
+  var dataUrl = new URL("data/", searchUrl);
   var siteRoot = new URL("../", searchUrl);
 
-  var data = null;          // {index, docs, byId, placeKeys, placeList, zips}
-  // Large directories (issue 8): the index is split into files that search-worker.js loads on demand.
-  var workerUrl = form.getAttribute("data-worker");
-  var worker = null, asked = {}, askId = 0, searchGeneration = 0;
+  var engine = null;        // lunrEngine() or splitEngine(), once loaded
+  var places = null;        // IOPPlaces.table of places.json
   var geoOrigin = null;     // {lat, lon} from the browser, memory only
-  var renderGeneration = 0;
+  var searchGeneration = 0;
   var typingTimer = null;
 
   function fmt(key, vars) {
@@ -52,12 +60,6 @@
     return node;
   }
 
-  function byName(a, b) {
-    var x = a.name.toLowerCase(), y = b.name.toLowerCase();
-    if (x !== y) { return x < y ? -1 : 1; }
-    return a.id < b.id ? -1 : (a.id > b.id ? 1 : 0);
-  }
-
   function formatMiles(miles) {
     try {
       return miles.toLocaleString(lang, {minimumFractionDigits: 1, maximumFractionDigits: 1});
@@ -66,18 +68,170 @@
     }
   }
 
-  /* ---- places: theme/js/places.js (shared with the worker and the compare page) ---- */
+  function getJson(name) {
+    return fetch(new URL(name, dataUrl).href, {credentials: "same-origin"}).then(function (r) {
+      if (!r.ok) { throw new Error(name + " " + r.status); }
+      return r.json();
+    });
+  }
 
-  var placeKey = IOPPlaces.placeKey;
+  /* ---- words ---- */
 
-  function resolvePlace(text) {
-    var found = IOPPlaces.resolve(data, text);
-    if (found.place || !(text || "").trim()) { return {place: found.place, message: ""}; }
-    var message = fmt("nearUnknown", {place: text.trim()});
-    if (found.suggestions.length) {
-      message += " " + fmt("nearSuggest", {places: found.suggestions.join(" " + (S.or || "/") + " ")});
+  function tokens(text) {
+    return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (t) {
+      return t && lunr.stopWordFilter(t) !== undefined;
+    });
+  }
+
+  function fold(word) {
+    return word.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  }
+
+  // Every word must match; the scores of the words add up. wordScores(word) -> Promise of Map(doc number -> score).
+  function allWords(q, wordScores) {
+    var words = tokens(q);
+    if (!words.length) { return Promise.resolve(null); }
+    return Promise.all(words.map(wordScores)).then(function (all) {
+      var scores = all[0];
+      for (var i = 1; i < all.length; i++) {
+        var next = new Map();
+        scores.forEach(function (score, n) { if (all[i].has(n)) { next.set(n, score + all[i].get(n)); } });
+        scores = next;
+      }
+      return scores;
+    });
+  }
+
+  /* ---- engine 1: the lunr indexes (index.json, docs.json) ---- */
+
+  // A word finds a term exactly (after stemming), as a prefix, or within one edit for words of 5+ letters;
+  // accented words are also indexed without accents (search_index._fold): "depressão" finds "depressao".
+  function lunrHits(index, word) {
+    try {
+      return index.query(function (query) {
+        query.term(word, {boost: 10});
+        query.term(word, {boost: 5, wildcard: lunr.Query.wildcard.TRAILING, usePipeline: false});
+        if (word.length >= 5) { query.term(word, {boost: 1, editDistance: 1, usePipeline: false}); }
+        var folded = fold(word);
+        if (folded !== word) {
+          query.term(folded, {boost: 10});
+          query.term(folded, {boost: 5, wildcard: lunr.Query.wildcard.TRAILING, usePipeline: false});
+        }
+      });
+    } catch (e) {
+      return [];
     }
-    return {place: null, message: message};
+  }
+
+  function lunrEngine(index, docs) {
+    var records = lunr.Index.load(index.records), terms = lunr.Index.load(index.terms);
+    var havingTerm = index.term_boosts.map(function () { return []; });
+    docs.forEach(function (doc, n) { doc.terms.forEach(function (k) { havingTerm[k].push(n); }); });
+    function wordScores(word) {
+      var found = new Map();
+      lunrHits(records, word).forEach(function (hit) { found.set(+hit.ref, hit.score); });
+      // A term the word finds counts as a word of every program that has the term, with its field's boost.
+      lunrHits(terms, word).forEach(function (hit) {
+        var k = +hit.ref, score = hit.score * index.term_boosts[k];
+        havingTerm[k].forEach(function (n) { found.set(n, (found.get(n) || 0) + score); });
+      });
+      return Promise.resolve(found);
+    }
+    return {
+      docs: docs,
+      local: true,
+      text: function (q) { return allWords(q, wordScores); },
+      cards: function (numbers) { return Promise.resolve(numbers.map(function (n) { return docs[n]; })); }
+    };
+  }
+
+  /* ---- engine 2: the split data of a national directory (manifest.json, terms/, filters.json, docs/) ---- */
+
+  function splitEngine(manifest, filters) {
+    var files = {};
+    function get(path) {
+      if (!files[path]) { files[path] = getJson(path); }
+      return files[path];
+    }
+    function hexKey(text) {
+      return Array.from(text).slice(0, 2).map(function (c) {
+        return ("0000" + c.codePointAt(0).toString(16)).slice(-4);
+      }).join("");
+    }
+    // One insertion, deletion, substitution or swap of two neighbouring letters, as lunr.js's fuzzy match counts.
+    function oneEdit(a, b) {
+      if (Math.abs(a.length - b.length) > 1) { return false; }
+      var i = 0, j = 0, edits = 0;
+      while (i < a.length && j < b.length) {
+        if (a[i] === b[j]) { i++; j++; continue; }
+        if (++edits > 1) { return false; }
+        if (a.length === b.length && a[i + 1] === b[j] && a[i] === b[j + 1]) { i += 2; j += 2; continue; }
+        if (a.length > b.length) { i++; } else if (a.length < b.length) { j++; } else { i++; j++; }
+      }
+      return edits + (a.length - i) + (b.length - j) <= 1;
+    }
+    function wordScores(word) {
+      var stem = lunr.stemmer(new lunr.Token(word)).toString();
+      var folded = fold(word);
+      var foldedStem = folded === word ? stem : lunr.stemmer(new lunr.Token(folded)).toString();
+      var keys = {};
+      [word, stem, folded, foldedStem].forEach(function (w) {
+        if (Array.from(w).length >= 2) {
+          keys[hexKey(w)] = true;
+        } else {
+          manifest.terms.forEach(function (k) { if (k.slice(0, 4) === hexKey(w)) { keys[k] = true; } });
+        }
+      });
+      var wanted = Object.keys(keys).filter(function (k) { return manifest.terms.indexOf(k) >= 0; });
+      return Promise.all(wanted.map(function (k) { return get("terms/" + k + ".json"); })).then(function (parts) {
+        var found = new Map();
+        parts.forEach(function (shard) {
+          Object.keys(shard).forEach(function (term) {
+            var boost = (term === stem || term === foldedStem ? 10 : 0) +
+              (term.indexOf(word) === 0 || term.indexOf(folded) === 0 ? 5 : 0) +
+              (word.length >= 5 && oneEdit(word, term) ? 1 : 0);
+            if (!boost) { return; }
+            // Stored scores are BM25 without idf; the idf comes from how many programs have the term.
+            var postings = shard[term], n = 0, df = postings.length / 2;
+            var idf = Math.log(1 + (manifest.count - df + 0.5) / (df + 0.5));
+            for (var i = 0; i < postings.length; i += 2) {
+              n += postings[i];
+              found.set(n, (found.get(n) || 0) + boost * idf * postings[i + 1] / 100);
+            }
+          });
+        });
+        return found;
+      });
+    }
+    return {
+      docs: filters,
+      local: false,
+      text: function (q) { return allWords(q, wordScores); },
+      cards: function (numbers) {
+        var per = manifest.docs_per_file;
+        return Promise.all(numbers.map(function (n) { return get("docs/" + Math.floor(n / per) + ".json"); }))
+          .then(function (parts) { return numbers.map(function (n, i) { return parts[i][n % per]; }); });
+      }
+    };
+  }
+
+  /* ---- filters, distances, counts and groups (both engines) ---- */
+
+  function hasAny(doc, name, values) {
+    var have = doc[name];
+    if (!have) { return false; }
+    for (var i = 0; i < values.length; i++) {
+      if (have.indexOf(values[i]) >= 0) { return true; }
+    }
+    return false;
+  }
+
+  function passes(doc, filters, except) {
+    for (var i = 0; i < FILTERS.length; i++) {
+      var name = FILTERS[i];
+      if (name !== except && filters[name].length && !hasAny(doc, name, filters[name])) { return false; }
+    }
+    return true;
   }
 
   function nearest(doc, origin) {
@@ -89,19 +243,101 @@
     return best;
   }
 
+  function byNumber(a, b) { return a.n - b.n; }
+
+  // -> {candidates, results, groups, counts, relax}: hits are {n, doc, score, near}; doc holds what the filters
+  // read (the card's words come later, engine.cards).
+  function match(state, scores, origin) {
+    var radius = origin && state.radius ? parseFloat(state.radius) : null;
+    var candidates = [];
+    engine.docs.forEach(function (doc, n) {
+      if (scores && !scores.has(n)) { return; }
+      var hit = {n: n, doc: doc, score: scores ? scores.get(n) : 0, near: null};
+      if (origin && !doc.statewide) { hit.near = nearest(doc, origin); }
+      if (radius !== null && hit.near && hit.near.miles > radius) { return; }
+      candidates.push(hit);
+    });
+    var results = candidates.filter(function (hit) { return passes(hit.doc, state.filters, null); });
+    var counts = {};
+    FILTERS.forEach(function (name) {
+      counts[name] = {};
+      candidates.forEach(function (hit) {
+        if (!passes(hit.doc, state.filters, name)) { return; }
+        (hit.doc[name] || []).forEach(function (v) { counts[name][v] = (counts[name][v] || 0) + 1; });
+      });
+    });
+    var relax = {};
+    activeFilters(state).forEach(function (f) {
+      var without = {};
+      FILTERS.forEach(function (name) {
+        without[name] = name === f.name ? state.filters[name].filter(function (v) { return v !== f.value; }) :
+          state.filters[name];
+      });
+      relax[f.name + ":" + f.value] = candidates.filter(function (hit) { return passes(hit.doc, without, null); }).length;
+    });
+    return {results: results, groups: group(results, origin, !!scores), counts: counts, relax: relax};
+  }
+
+  function group(results, origin, scored) {
+    if (!origin) {
+      var list = results.slice().sort(function (a, b) { return (scored ? b.score - a.score : 0) || byNumber(a, b); });
+      return [{key: "all", heading: null, hits: list}];
+    }
+    var located = [], statewide = [], unknown = [];
+    results.forEach(function (hit) {
+      if (hit.near) { located.push(hit); } else if (hit.doc.statewide) { statewide.push(hit); } else { unknown.push(hit); }
+    });
+    located.sort(function (a, b) { return (a.near.miles - b.near.miles) || byNumber(a, b); });
+    statewide.sort(byNumber);
+    unknown.sort(byNumber);
+    return [
+      {key: "nearby", heading: fmt("nearbyHeading", {place: origin.label}), hits: located},
+      {key: "statewide", heading: S.statewideHeading, hits: statewide},
+      {key: "unknown", heading: S.unknownHeading, hits: unknown}
+    ].filter(function (g) { return g.hits.length; });
+  }
+
+  function activeFilters(state) {
+    var list = [];
+    FILTERS.forEach(function (name) {
+      state.filters[name].forEach(function (value) { list.push({name: name, value: value}); });
+    });
+    return list;
+  }
+
+  /* ---- places ---- */
+
+  function resolvePlace(text) {
+    var found = IOPPlaces.resolve(places, text);
+    if (found.place || !(text || "").trim()) { return {place: found.place, message: ""}; }
+    var message = fmt("nearUnknown", {place: text.trim()});
+    if (found.suggestions.length) {
+      message += " " + fmt("nearSuggest", {places: found.suggestions.join(" " + (S.or || "/") + " ")});
+    }
+    return {place: null, message: message};
+  }
+
+  function locate(state) {
+    if (state.near) {
+      var resolved = resolvePlace(state.near);
+      return {origin: resolved.place, nearMessage: resolved.message || ""};
+    }
+    if (geoOrigin) { return {origin: {lat: geoOrigin.lat, lon: geoOrigin.lon, label: S.yourLocation}, nearMessage: ""}; }
+    return {origin: null, nearMessage: ""};
+  }
+
   function updateDatalist() {
-    if (!data) { return; }
-    var key = placeKey(nearInput.value);
+    if (!places) { return; }
+    var key = IOPPlaces.placeKey(nearInput.value);
     while (datalist.firstChild) { datalist.removeChild(datalist.firstChild); }
     if (!key) { return; }
     var shown = 0;
-    var digits = /^\d+$/.test(key);
-    if (digits) {
-      Object.keys(data.zips).some(function (zip) {
+    if (/^\d+$/.test(key)) {
+      Object.keys(places.zips).some(function (zip) {
         if (zip.indexOf(key) === 0) {
           var option = el("option");
           option.value = zip;
-          option.label = data.zips[zip][2];
+          option.label = places.zips[zip][2];
           datalist.appendChild(option);
           shown += 1;
         }
@@ -109,7 +345,7 @@
       });
       return;
     }
-    data.placeList.some(function (p) {
+    places.placeList.some(function (p) {
       if (p.key.indexOf(key) === 0) {
         var option = el("option");
         option.value = p.name;
@@ -142,11 +378,15 @@
     return state;
   }
 
+  function checkboxes(name) {
+    return form.querySelectorAll('input[type="checkbox"][name="' + name + '"]');
+  }
+
   function readForm() {
     var state = {q: qInput.value.trim(), near: nearInput.value.trim(), radius: radiusSelect.value, filters: {}};
     FILTERS.forEach(function (name) {
       state.filters[name] = [];
-      form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+      checkboxes(name).forEach(function (box) {
         if (box.checked) { state.filters[name].push(box.value); }
       });
     });
@@ -158,9 +398,7 @@
     nearInput.value = state.near;
     radiusSelect.value = state.radius;
     FILTERS.forEach(function (name) {
-      form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
-        box.checked = state.filters[name].indexOf(box.value) >= 0;
-      });
+      checkboxes(name).forEach(function (box) { box.checked = state.filters[name].indexOf(box.value) >= 0; });
     });
   }
 
@@ -180,117 +418,6 @@
     var url = stateUrl(state);
     if (url === location.pathname + location.search) { return; }
     if (push) { history.pushState(null, "", url); } else { history.replaceState(null, "", url); }
-  }
-
-  /* ---- search ---- */
-
-  function tokens(text) {
-    return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(function (t) {
-      return t && (typeof lunr.stopWordFilter !== "function" || lunr.stopWordFilter(t) !== undefined);
-    });
-  }
-
-  // Each word must match (exactly, as a prefix, or within one edit for words of 5+ letters); scores add up.
-  function textMatches(q) {
-    var words = tokens(q);
-    if (!words.length) { return null; }
-    var scores = null;
-    words.forEach(function (word) {
-      var found = {};
-      try {
-        data.index.query(function (query) {
-          query.term(word, {boost: 10});
-          query.term(word, {boost: 5, wildcard: lunr.Query.wildcard.TRAILING, usePipeline: false});
-          if (word.length >= 5) { query.term(word, {boost: 1, editDistance: 1, usePipeline: false}); }
-          // Accented words are also indexed without accents (search_index._fold): "depressão" finds "depressao".
-          var folded = word.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
-          if (folded !== word) {
-            query.term(folded, {boost: 10});
-            query.term(folded, {boost: 5, wildcard: lunr.Query.wildcard.TRAILING, usePipeline: false});
-          }
-        }).forEach(function (hit) { found[hit.ref] = hit.score; });
-      } catch (e) {
-        found = {};
-      }
-      if (scores === null) {
-        scores = found;
-      } else {
-        var next = {};
-        Object.keys(scores).forEach(function (ref) {
-          if (ref in found) { next[ref] = scores[ref] + found[ref]; }
-        });
-        scores = next;
-      }
-    });
-    return scores || {};
-  }
-
-  function hasAny(doc, name, values) {
-    var have = doc[name];
-    if (!have) { return false; }
-    for (var i = 0; i < values.length; i++) {
-      if (have.indexOf(values[i]) >= 0) { return true; }
-    }
-    return false;
-  }
-
-  function passes(doc, filters, except) {
-    for (var i = 0; i < FILTERS.length; i++) {
-      var name = FILTERS[i];
-      if (name !== except && filters[name].length && !hasAny(doc, name, filters[name])) { return false; }
-    }
-    return true;
-  }
-
-  function locate(state) {
-    var origin = null, nearMessage = "";
-    if (state.near) {
-      var resolved = resolvePlace(state.near);
-      origin = resolved.place;
-      nearMessage = resolved.message || "";
-    } else if (geoOrigin) {
-      origin = {lat: geoOrigin.lat, lon: geoOrigin.lon, label: S.yourLocation};
-    }
-    return {origin: origin, nearMessage: nearMessage};
-  }
-
-  function search(state) {
-    var where = locate(state), origin = where.origin, nearMessage = where.nearMessage;
-    var radius = origin && state.radius ? parseFloat(state.radius) : null;
-    var scores = state.q ? textMatches(state.q) : null;
-    var candidates = [];
-    data.docs.forEach(function (doc) {
-      if (scores && !(doc.id in scores)) { return; }
-      var hit = {doc: doc, score: scores ? scores[doc.id] : 0, near: null};
-      if (origin && !doc.statewide) { hit.near = nearest(doc, origin); }
-      if (radius !== null && hit.near && hit.near.miles > radius) { return; }
-      candidates.push(hit);
-    });
-    var results = candidates.filter(function (hit) { return passes(hit.doc, state.filters, null); });
-    return {origin: origin, nearMessage: nearMessage, candidates: candidates, results: results,
-            groups: group(results, origin, !!scores)};
-  }
-
-  function group(results, origin, scored) {
-    if (!origin) {
-      var list = results.slice().sort(function (a, b) {
-        return (scored ? b.score - a.score : 0) || byName(a.doc, b.doc);
-      });
-      return [{key: "all", heading: null, hits: list}];
-    }
-    var located = [], statewide = [], unknown = [];
-    results.forEach(function (hit) {
-      if (hit.near) { located.push(hit); } else if (hit.doc.statewide) { statewide.push(hit); } else { unknown.push(hit); }
-    });
-    located.sort(function (a, b) { return (a.near.miles - b.near.miles) || byName(a.doc, b.doc); });
-    var names = function (a, b) { return byName(a.doc, b.doc); };
-    statewide.sort(names);
-    unknown.sort(names);
-    return [
-      {key: "nearby", heading: fmt("nearbyHeading", {place: origin.label}), hits: located},
-      {key: "statewide", heading: S.statewideHeading, hits: statewide},
-      {key: "unknown", heading: S.unknownHeading, hits: unknown}
-    ].filter(function (g) { return g.hits.length; });
   }
 
   /* ---- rendering ---- */
@@ -321,11 +448,10 @@
   }
 
   // A card's title is one level below what it sits under: h4 under a group's h3, h3 right under "Results" (h2).
-  function card(hit, level) {
-    var doc = hit.doc;
+  function card(hit, doc, level) {
     var item = el("li", "card result");
     item.setAttribute("data-provider-id", doc.id);
-    var title = el(level || "h4", "card-title");
+    var title = el(level, "card-title");
     var link = el("a", null, doc.name);
     link.href = new URL(doc.url, siteRoot).href;
     title.appendChild(link);
@@ -343,8 +469,7 @@
     var where = doc.statewide ? S.statewide : (doc.towns.length ? doc.towns.join(", ") : S.locationUnknown);
     fact(facts, S.where, where);
     fact(facts, S.levels, joined(doc.levels));
-    var schedule = doc.schedule_names.concat(doc.hours || []);
-    fact(facts, S.schedule, joined(schedule));
+    fact(facts, S.schedule, joined(doc.schedule_names.concat(doc.hours || [])));
     fact(facts, S.insurance, doc.insurance ? joined(payerNames(doc)) : S.unknown);
     if (doc.phone) {
       var tel = el("a", null, doc.phone);
@@ -362,34 +487,11 @@
     return item;
   }
 
-  function updateCounts(outcome, state) {
-    if (outcome.counts) {  // from the worker; without its facet file an option shows no count
-      form.querySelectorAll("[data-count-for]").forEach(function (span) {
-        var key = span.getAttribute("data-count-for"), at = key.indexOf(":");
-        var value = (outcome.counts[key.slice(0, at)] || {})[key.slice(at + 1)];
-        span.textContent = value === undefined ? (outcome.countsComplete ? "(0)" : "") : "(" + value + ")";
-      });
-      return;
-    }
-    FILTERS.forEach(function (name) {
-      var base = outcome.candidates.filter(function (hit) { return passes(hit.doc, state.filters, name); });
-      var counts = {};
-      base.forEach(function (hit) {
-        (hit.doc[name] || []).forEach(function (v) { counts[v] = (counts[v] || 0) + 1; });
-      });
-      form.querySelectorAll('[data-count-for^="' + name + ':"]').forEach(function (span) {
-        var value = span.getAttribute("data-count-for").slice(name.length + 1);
-        span.textContent = "(" + (counts[value] || 0) + ")";
-      });
+  function updateCounts(outcome) {
+    form.querySelectorAll("[data-count-for]").forEach(function (span) {
+      var key = span.getAttribute("data-count-for"), at = key.indexOf(":");
+      span.textContent = "(" + ((outcome.counts[key.slice(0, at)] || {})[key.slice(at + 1)] || 0) + ")";
     });
-  }
-
-  function activeFilters(state) {
-    var list = [];
-    FILTERS.forEach(function (name) {
-      state.filters[name].forEach(function (value) { list.push({name: name, value: value}); });
-    });
-    return list;
   }
 
   function renderNone(outcome, state) {
@@ -401,20 +503,17 @@
       var button = el("button", "secondary relax-filter", label);
       button.type = "button";
       button.setAttribute("data-remove-param", param);
-      if (value !== undefined) button.setAttribute("data-remove-value", value);
+      if (value !== undefined) { button.setAttribute("data-remove-value", value); }
       var li = el("li");
       li.appendChild(button);
       relax.appendChild(li);
     }
     activeFilters(state).forEach(function (f) {
-      var without = JSON.parse(JSON.stringify(state));
-      without.filters[f.name] = without.filters[f.name].filter(function (v) { return v !== f.value; });
-      var n = outcome.relax ? outcome.relax[f.name + ":" + f.value] :
-        outcome.candidates.filter(function (hit) { return passes(hit.doc, without.filters, null); }).length;
-      addRelax(fmt("remove", {name: optionLabel(f.name, f.value), n: n}), f.name, f.value);
+      addRelax(fmt("remove", {name: optionLabel(f.name, f.value), n: outcome.relax[f.name + ":" + f.value]}),
+               f.name, f.value);
     });
-    if (state.radius && outcome.origin) addRelax(S.removeNear, "radius");
-    if (state.q) addRelax(fmt("removeQ", {q: state.q}), "q");
+    if (state.radius && outcome.origin) { addRelax(S.removeNear, "radius"); }
+    if (state.q) { addRelax(fmt("removeQ", {q: state.q}), "q"); }
     if (relax.firstChild) {
       box.appendChild(el("p", null, S.relax));
       box.appendChild(relax);
@@ -427,23 +526,20 @@
     return box;
   }
 
-  function render(outcome, state) {
-    var generation = ++renderGeneration;
+  function render(outcome, state, generation) {
     nearStatus.textContent = state.near ? (outcome.nearMessage || (outcome.origin ?
       fmt("nearFound", {place: outcome.origin.label}) : "")) : nearStatus.getAttribute("data-geo") || "";
     nearInput.setAttribute("aria-invalid", outcome.nearMessage ? "true" : "false");
-    updateCounts(outcome, state);
+    updateCounts(outcome);
     clearButton.hidden = !activeFilters(state).length;
-    var n = outcome.total !== undefined ? outcome.total : outcome.results.length;
+    var n = outcome.results.length;
     var said = n === 1 ? S.countOne : fmt("countMany", {n: n});
     // A live region speaks only when its text changes: new results with the same count still say so (the
     // no-break space comes and goes, unseen).
     statusEl.textContent = statusEl.textContent === said ? said + "\u00a0" : said;
     var frame = document.createDocumentFragment();
     var pending = [];
-    if (!n) {
-      frame.appendChild(renderNone(outcome, state));
-    }
+    if (!n) { frame.appendChild(renderNone(outcome, state)); }
     outcome.groups.forEach(function (g) {
       var section = el("section", "result-group");
       section.setAttribute("data-group", g.key);
@@ -455,92 +551,50 @@
       g.hits.forEach(function (hit) { pending.push({list: list, hit: hit, level: level}); });
     });
     var first = pending.splice(0, FIRST_CHUNK);
-    first.forEach(function (p) { p.list.appendChild(card(p.hit, p.level)); });
-    while (resultsEl.firstChild) { resultsEl.removeChild(resultsEl.firstChild); }
-    resultsEl.appendChild(frame);
-    if (worker) {
-      // Only the cards on screen have their documents; the next ones load when the list is scrolled to its end.
-      resultsEl.setAttribute("data-state", "ready");
-      if (pending.length) { moreWhenSeen(pending, generation); }
-      return;
-    }
-    if (!pending.length) {
-      resultsEl.setAttribute("data-state", "ready");
-      return;
-    }
-    resultsEl.setAttribute("data-state", "rendering");
-    (function more() {
-      if (generation !== renderGeneration) { return; }
-      pending.splice(0, CHUNK).forEach(function (p) { p.list.appendChild(card(p.hit, p.level)); });
-      if (pending.length) { setTimeout(more, 0); } else { resultsEl.setAttribute("data-state", "ready"); }
-    })();
-  }
-
-  function run(push, fromForm) {
-    if (!data) { return; }
-    var state = fromForm ? readForm() : readParams(location.search);
-    if (fromForm) { saveState(state, push); } else { writeForm(state); }
-    if (worker) {
-      runInWorker(state);
-    } else {
-      render(search(state), state);
-    }
-  }
-
-  /* ---- large directories: search in the worker, documents fetched for the cards shown ---- */
-
-  function ask(message) {
-    return new Promise(function (resolve, reject) {
-      message.id = ++askId;
-      asked[message.id] = {resolve: resolve, reject: reject};
-      worker.postMessage(message);
+    return engine.cards(first.map(function (p) { return p.hit.n; })).then(function (docs) {
+      if (generation !== searchGeneration) { return; }
+      first.forEach(function (p, i) { p.list.appendChild(card(p.hit, docs[i], p.level)); });
+      while (resultsEl.firstChild) { resultsEl.removeChild(resultsEl.firstChild); }
+      resultsEl.appendChild(frame);
+      // With every card at hand the rest follow at once, a chunk at a time; with the split data a list is
+      // "ready" with its first screenful, the rest fetched when scrolled to.
+      resultsEl.setAttribute("data-state", pending.length && engine.local ? "rendering" : "ready");
+      if (pending.length) { more(pending, generation); }
     });
   }
 
-  function withDocs(hits) {
-    return ask({type: "docs", numbers: hits.map(function (h) { return h.n; })}).then(function (docs) {
-      hits.forEach(function (h, i) { h.doc = docs[i]; });
-    });
-  }
-
-  function moreWhenSeen(pending, generation) {
-    var last = resultsEl.querySelector(".result-list > li:last-child") ||
-      resultsEl.querySelector(".result-group:last-child");
-    if (!last || typeof IntersectionObserver === "undefined") { return; }
+  function more(pending, generation) {
+    var last = resultsEl.querySelector(".result-list > li:last-child");
+    function next() {
+      if (generation !== searchGeneration) { return; }
+      var batch = pending.splice(0, CHUNK);
+      engine.cards(batch.map(function (p) { return p.hit.n; })).then(function (docs) {
+        if (generation !== searchGeneration) { return; }
+        batch.forEach(function (p, i) { p.list.appendChild(card(p.hit, docs[i], p.level)); });
+        if (pending.length) { more(pending, generation); } else { resultsEl.setAttribute("data-state", "ready"); }
+      }).catch(fail);
+    }
+    if (engine.local || !last || typeof IntersectionObserver === "undefined") { setTimeout(next, 0); return; }
     var observer = new IntersectionObserver(function (entries) {
       if (!entries.some(function (e) { return e.isIntersecting; })) { return; }
       observer.disconnect();
-      var batch = pending.splice(0, CHUNK);
-      withDocs(batch.map(function (p) { return p.hit; })).then(function () {
-        if (generation !== renderGeneration) { return; }
-        batch.forEach(function (p) { p.list.appendChild(card(p.hit, p.level)); });
-        if (pending.length) { moreWhenSeen(pending, generation); }
-      }).catch(fail);
-    }, {rootMargin: "600px"});
+      next();
+    }, {rootMargin: "1200px"});
     observer.observe(last);
   }
 
-  function runInWorker(state) {
+  function run(push, fromForm) {
+    if (!engine) { return; }
+    var state = fromForm ? readForm() : readParams(location.search);
+    if (fromForm) { saveState(state, push); } else { writeForm(state); }
     var generation = ++searchGeneration;
     var where = locate(state);
-    var origin = where.origin;
-    ask({type: "search", q: state.q, filters: state.filters, radius: state.radius,
-         origin: origin ? {lat: origin.lat, lon: origin.lon} : null}).then(function (found) {
+    engine.text(state.q).then(function (scores) {
       if (generation !== searchGeneration) { return null; }
-      var headings = {all: null, statewide: S.statewideHeading, unknown: S.unknownHeading,
-                      nearby: origin ? fmt("nearbyHeading", {place: origin.label}) : null};
-      var groups = found.groups.map(function (g) {
-        return {key: g.key, heading: headings[g.key], hits: g.hits.map(function (h) {
-          return {n: h[0], score: h[1], doc: null, near: h[2] === null ? null : {miles: h[2], approx: h[3] === 1, town: h[4]}};
-        })};
-      });
-      var shown = [];
-      groups.forEach(function (g) { shown = shown.concat(g.hits); });
-      return withDocs(shown.slice(0, FIRST_CHUNK)).then(function () {
-        if (generation !== searchGeneration) { return; }
-        render({origin: origin, nearMessage: where.nearMessage, total: found.total, groups: groups,
-                counts: found.counts, countsComplete: found.countsComplete, relax: found.relax}, state);
-      });
+      var outcome = match(state, scores, where.origin);
+      outcome.origin = where.origin;
+      outcome.nearMessage = where.nearMessage;
+      return render(outcome, state, generation);
     }).catch(fail);
   }
 
@@ -579,9 +633,7 @@
       qInput.value = "";
     } else {
       var value = button.getAttribute("data-remove-value");
-      form.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
-        if (box.value === value) { box.checked = false; }
-      });
+      checkboxes(name).forEach(function (box) { if (box.value === value) { box.checked = false; } });
     }
     run(true, true);
     statusEl.setAttribute("tabindex", "-1");
@@ -617,52 +669,18 @@
     statusEl.textContent = S.error;
   }
 
-  function getJson(name) {
-    return fetch(new URL("data/" + name, searchUrl).href, {credentials: "same-origin"}).then(function (r) {
-      if (!r.ok) { throw new Error(name + " " + r.status); }
-      return r.json();
-    });
-  }
-
-  function yieldToBrowser() {
-    return new Promise(function (resolve) { setTimeout(resolve, 0); });
-  }
-
-  function loadWorker() {
-    worker = new Worker(new URL(workerUrl, document.baseURI).href);
-    worker.onmessage = function (event) {
-      var waiting = asked[event.data.id];
-      delete asked[event.data.id];
-      if (!waiting) { return; }
-      if (event.data.error) { waiting.reject(new Error(event.data.error)); } else { waiting.resolve(event.data.result); }
-    };
-    worker.onerror = fail;
-    return Promise.all([getJson("places.json"),
-                        ask({type: "init", base: new URL("data/", searchUrl).href})]).then(function (parts) {
-      data = IOPPlaces.table(parts[0]);
-      run(false, false);
-    });
-  }
-
   function load() {
     statusEl.textContent = S.loading;
     // Apply the URL to the form at once so the page shows the search it was given.
     writeForm(readParams(location.search));
-    if (workerUrl && typeof Worker !== "undefined") {
-      loadWorker().catch(fail);
-      return;
-    }
-    Promise.all([getJson("index.json"), getJson("docs.json"), getJson("places.json")]).then(function (parts) {
-      return yieldToBrowser().then(function () {
-        if (typeof lunr === "undefined") { throw new Error("lunr missing"); }
-        var index = lunr.Index.load(parts[0]);
-        return yieldToBrowser().then(function () {
-          data = IOPPlaces.table(parts[2]);
-          data.index = index;
-          data.docs = parts[1].docs;
-          run(false, false);
-        });
-      });
+    var split = form.getAttribute("data-index") === "split";
+    var parts = split ? [getJson("manifest.json"), getJson("filters.json")] :
+      [getJson("index.json"), getJson("docs.json")];
+    Promise.all(parts.concat([getJson("places.json")])).then(function (loaded) {
+      if (typeof lunr === "undefined") { throw new Error("lunr missing"); }
+      places = IOPPlaces.table(loaded[2]);
+      engine = split ? splitEngine(loaded[0], loaded[1]) : lunrEngine(loaded[0], loaded[1].docs);
+      run(false, false);
     }).catch(fail);
   }
 

@@ -1,0 +1,84 @@
+"""What every language edition of one build shares, made once: the records, read and validated, the vocabularies,
+the place table, the level-of-care content and the search data that does not depend on the language.
+
+build.py makes one SiteData before the editions and hands it to each (generator.ProviderGenerator.for_site); a
+plain `pelican` run with the plugin makes its own in the generator.
+"""
+
+import datetime
+import functools
+import logging
+from pathlib import Path
+
+import yaml
+
+from .errors import ProviderError, RecordsInvalid, SettingError
+from .paths import CONTENT_DIR, PROVIDERS_DIR
+from .places import load_places
+from .records import RecordValidator
+from .vocab import load_vocabularies
+
+logger = logging.getLogger(__name__)
+
+# Above this many providers the search data is split into files loaded on demand (search_shards.py); a
+# Massachusetts-size directory (a few hundred) keeps one lunr index.
+SEARCH_SHARD_THRESHOLD = 500
+
+
+def providers_path(settings) -> Path:
+    providers = settings.get("PROVIDERS_PATH") or str(PROVIDERS_DIR)
+    if not Path(providers).is_dir():
+        raise SettingError("iop_directory: PROVIDERS_PATH %r does not exist" % providers)
+    return Path(providers)
+
+
+def build_date(settings) -> datetime.date:
+    today = settings.get("IOP_TODAY")
+    try:
+        return datetime.date.fromisoformat(today) if today else datetime.date.today()
+    except (TypeError, ValueError):
+        raise SettingError("iop_directory: IOP_TODAY %r is not a date (YYYY-MM-DD)" % (today,)) from None
+
+
+def read_records(folder: Path, validator: RecordValidator):
+    """Return the valid records in `folder`; raise RecordsInvalid listing every error. Warnings are logged."""
+    # messages name files as iop validate does: relative to the current folder when inside it, else in full
+    records, problems = validator.load_many([folder], root=Path.cwd())
+    for problem in problems:
+        if not problem.is_error:
+            logger.warning("%s", problem.format())
+    errors = [p for p in problems if p.is_error]
+    if not errors and not records:
+        errors = [ProviderError(str(folder), 1, 1, "", "no provider records (*.yaml) in this folder",
+                                "add one with `iop new`, or point --providers at the folder that holds them")]
+    if errors:
+        raise RecordsInvalid(errors)
+    return records
+
+
+class SiteData:
+    """The records and everything made from them that is the same in every language edition."""
+
+    def __init__(self, settings):
+        self.providers_folder = providers_path(settings)
+        self.today = build_date(settings)
+        self.vocab = load_vocabularies()
+        self.places = load_places()
+        self.records = read_records(self.providers_folder, RecordValidator(self.vocab, self.places, today=self.today))
+        self.shard_threshold = settings.get("IOP_SEARCH_SHARD_THRESHOLD", SEARCH_SHARD_THRESHOLD)
+        with open(CONTENT_DIR / "levels-of-care.yaml", encoding="utf-8") as handle:
+            self.levels_of_care = yaml.safe_load(handle)
+
+    @property
+    def search_is_split(self) -> bool:
+        """Whether the search data is split into files loaded on demand (large directories only)."""
+        return len(self.records) > self.shard_threshold
+
+    @functools.cached_property
+    def search_files(self):
+        """{output path: text} of the search data every edition writes the same: made once per build."""
+        from . import search_index, search_shards
+
+        if self.search_is_split:
+            return search_shards.shared_search_files(self.records, self.vocab, self.places)
+        return search_index.shared_search_files(self.records, self.vocab, self.places)
