@@ -32,8 +32,10 @@ RELATIVE_URLS = True
 PLUGIN_PATHS = [os.path.join(HERE, "plugins")]
 PLUGINS = ["iop_directory"]
 PROVIDERS_PATH = os.path.join(HERE, "providers")
-# Where "Report outdated information" opens a prefilled issue.
-IOP_REPOSITORY_URL = "https://github.com/ma-iop-directory/ma-iop-directory"
+# Where "Report outdated information" and the coverage page's update links go (a prefilled issue): the repository
+# the site is built from. The Pages workflow sets it; without it the build uses the clone's origin when that is a
+# GitHub address, and leaves the links out otherwise (site_data.repository_address).
+IOP_REPOSITORY_URL = os.environ.get("IOP_REPOSITORY_URL") or None
 
 # Autoescape is off in Pelican by default; provider text is untrusted, so every template escapes.
 # auto_reload off: a build never edits its templates, and checking each included template's file time on every

@@ -253,12 +253,12 @@ def cmd_stale(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import completeness_table
+    from .report import coverage_report
 
     records, problems = _load(args)
     if records is None:
         return 2
-    print(completeness_table(records))
+    print(coverage_report(records, _today(args)))
     _say_left_out(problems)
     return 0
 
@@ -411,7 +411,7 @@ def add_commands(commands):
     stale.add_argument("--today", type=_date_arg, help="count ages from this date (default: today)")
     stale.set_defaults(run=cmd_stale)
 
-    report = commands.add_parser("report", help="data completeness of the whole directory, as a table")
+    report = commands.add_parser("report", help="how complete the directory is (the numbers of the /coverage/ page)")
     report.add_argument("paths", nargs="*", help="record files or folders (default: providers/)")
     report.add_argument("--today", type=_date_arg, help=argparse_hide())
     report.set_defaults(run=cmd_report)

@@ -1,5 +1,6 @@
 """Facts derived from a record once, in Python: weekly hours, schedule buckets, modes, coordinates, completeness."""
 
+import datetime
 from dataclasses import dataclass
 
 from .places import PlaceTable
@@ -15,6 +16,10 @@ IOP_ADULT_MIN_HOURS = 9
 IOP_ADOLESCENT_MIN_HOURS = 6
 IOP_MAX_HOURS = 19
 PHP_MIN_HOURS = 20
+
+# News older than this no longer shows that a program still runs an IOP (iop_evidence, needs_confirmation).
+NEWS_CURRENT_DAYS = 730
+WEAK_EVIDENCE = frozenset({"provider-blog", "third-party-directory"})
 
 # Fields whose presence makes a record useful to someone choosing a program; each weighs the same.
 COMPLETENESS_FIELDS = ("website", "phone", "address", "zip", "insurance", "schedule", "populations",
@@ -140,3 +145,20 @@ def completeness(data) -> int:
     """Return the share of COMPLETENESS_FIELDS a record knows, as a whole percentage."""
     known = known_fields(data)
     return round(100 * sum(known.values()) / len(known))
+
+
+def needs_confirmation(data, today: datetime.date) -> bool:
+    """Whether the listing needs confirming: the record's only evidence of an IOP is a third-party directory, the
+    provider's blog or marketing articles, or news that is undated or more than two years old (iop_evidence)."""
+    evidence = data.get("iop_evidence")
+    if not isinstance(evidence, dict):
+        return False
+    if evidence.get("kind") in WEAK_EVIDENCE:
+        return True
+    if evidence.get("kind") != "news":
+        return False
+    try:
+        dated = datetime.date.fromisoformat(str(evidence.get("dated")))
+    except ValueError:
+        return True  # undated news says nothing about today
+    return (today - dated).days > NEWS_CURRENT_DAYS

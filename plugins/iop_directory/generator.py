@@ -13,7 +13,7 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
 
-from . import compare_data, feed, open_data, search_index, search_shards, seo, structured_data, views
+from . import compare_data, coverage, feed, open_data, search_index, search_shards, seo, structured_data, views
 from .constant_gettext import ConstantGettext
 from .jsontext import json_dumps, write_files
 from .site_data import SiteData, providers_path
@@ -67,6 +67,7 @@ class ProviderGenerator(Generator):
             "crisis": site.levels_of_care["crisis"],
             "today": site.today.isoformat(),
             "search_sharded": site.search_is_split,
+            "IOP_REPOSITORY_URL": site.repository_url,
         })
 
     def generate_output(self, writer):
@@ -105,6 +106,8 @@ class ProviderGenerator(Generator):
             yield from listing("insurance/%s/" % payer["slug"], "payer", payer["providers"], payer=payer)
         yield "search/index.html", "search", {}
         yield "levels-of-care/index.html", "levels", {}
+        yield "coverage/index.html", "coverage", {"coverage": views.coverage_view(
+            coverage.coverage(self.site.records, self.site.today), self.views, self.labels)}
         yield "compare/index.html", "compare", {}
         yield "404.html", "404", {}
         yield "data/index.html", "data", {"open_data_tables": open_data.HSDS_TABLES,

@@ -1,13 +1,9 @@
-"""Plain-text tables about the directory: records by age (`iop stale`) and data completeness (`iop report`)."""
+"""Plain-text tables about the directory: records by age (`iop stale`) and data coverage (`iop report`)."""
 
 import datetime
 
-from .derive import completeness, known_fields
-
-# What `iop report` counts, in order: (label, known_fields key).
-REPORT_FIELDS = (("address", "address"), ("ZIP", "zip"), ("phone", "phone"), ("website", "website"),
-                 ("insurance", "insurance"), ("schedule", "schedule"), ("populations", "populations"),
-                 ("languages", "languages"), ("virtual", "virtual"))
+from .derive import known_fields
+from .records import STALE_AFTER_DAYS
 
 
 def table(headers, rows) -> str:
@@ -49,14 +45,18 @@ def stale_table(rows) -> str:
                  [(r[0], r[1], "?" if r[2] is None else r[2], r[3]) for r in rows])
 
 
-def completeness_table(records) -> str:
-    """Return the completeness table for `records`: how many know each field, and the mean completeness."""
-    total = len(records)
-    knowns = [known_fields(r.data) for r in records]
-    rows = []
-    for label, key in REPORT_FIELDS:
-        count = sum(1 for k in knowns if k[key])
-        rows.append((label, count, total, "%d%%" % round(100 * count / total) if total else "-"))
-    mean = round(sum(completeness(r.data) for r in records) / total) if total else 0
-    return "%s\n\nmean completeness: %d%% over %d record(s)" % (
-        table(("field", "known", "of", "share"), rows), mean, total)
+def coverage_report(records, today: datetime.date) -> str:
+    """Return `iop report`: how many programs have each fact confirmed, how many were verified lately and how many
+    listings need confirming, from coverage.coverage (the /coverage/ page's numbers)."""
+    from .coverage import coverage
+    from .views import labels_for
+
+    found, names = coverage(records, today), labels_for("en").fields
+    rows = [(names[key], count, found.total, "%d%%" % found.share(count) if found.total else "-")
+            for key, count in found.confirmed]
+    return "\n".join([
+        table(("fact", "confirmed", "of", "share"), rows), "",
+        "verified in the last %d days: %d of %d" % (STALE_AFTER_DAYS, found.verified_recently, found.total),
+        "listings that need confirming (an IOP stated only by a directory, a blog or old news): %d of %d"
+        % (found.needs_confirming, found.total),
+        "mean completeness: %d%% over %d record(s)" % (found.mean_completeness, found.total)])

@@ -215,6 +215,7 @@ def store_document(record, view, vocab: Vocabularies, places: PlaceTable, number
         "modes": [m["name"] for m in view["modes"]],
         "schedule_names": [b["name"] for b in view["schedule"]],
         "hours": sorted({t["hours_label"] for t in view["tracks"] or () if t["hours_label"]}),
+        "listing_check": view["listing_check"] is not None,
         **filter_document(record, vocab, places, numbers),
     }
 

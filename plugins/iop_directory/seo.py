@@ -86,6 +86,7 @@ def listing_description(template, views, labels):
         "towns": _("Massachusetts cities and towns with intensive outpatient programs — %(count)s in all") % {"count": count},
         "payers": _("Find Massachusetts intensive outpatient programs by the insurance they accept — %(count)s listed") % {"count": count},
         "search": _("Search Massachusetts intensive outpatient programs by town or ZIP, insurance, schedule and therapy — %(count)s") % {"count": count},
+        "coverage": _("How complete this directory of Massachusetts intensive outpatient programs is: which facts are confirmed for how many of its %(count)s") % {"count": count},
     }.get(template)
 
 

@@ -8,14 +8,16 @@ plain `pelican` run with the plugin makes its own in the generator.
 import datetime
 import functools
 import logging
+import re
+import subprocess
 from pathlib import Path
 
 import yaml
 
 from .errors import ProviderError, RecordsInvalid, SettingError
-from .paths import CONTENT_DIR, PROVIDERS_DIR
+from .paths import CONTENT_DIR, PROVIDERS_DIR, REPO_ROOT
 from .places import load_places
-from .records import RecordValidator
+from .records import RecordValidator, check_url
 from .vocab import load_vocabularies
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,31 @@ def build_date(settings) -> datetime.date:
         return datetime.date.fromisoformat(today) if today else datetime.date.today()
     except (TypeError, ValueError):
         raise SettingError("iop_directory: IOP_TODAY %r is not a date (YYYY-MM-DD)" % (today,)) from None
+
+
+_GITHUB_REMOTE = re.compile(r"^(?:https://|git@|ssh://git@)github\.com[:/]([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$")
+
+
+def repository_address(settings):
+    """The web address of the repository the site is built from, for the report and update links, or None.
+
+    IOP_REPOSITORY_URL when set (the Pages workflow sets it from github.server_url and github.repository), else
+    this checkout's `origin` remote when it is a GitHub address. Never a guessed address: with none known, the
+    links are left out.
+    """
+    configured = settings.get("IOP_REPOSITORY_URL")
+    if configured:
+        problem = check_url(configured)
+        if problem:
+            raise SettingError("iop_directory: IOP_REPOSITORY_URL %r %s" % (configured, problem))
+        return configured.rstrip("/")
+    try:
+        remote = subprocess.run(["git", "-C", str(REPO_ROOT), "remote", "get-url", "origin"], capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = _GITHUB_REMOTE.match(remote)
+    return "https://github.com/%s/%s" % match.groups() if match else None
 
 
 def read_records(folder: Path, validator: RecordValidator):
@@ -68,6 +95,10 @@ class SiteData:
         self.shard_threshold = settings.get("IOP_SEARCH_SHARD_THRESHOLD", SEARCH_SHARD_THRESHOLD)
         with open(CONTENT_DIR / "levels-of-care.yaml", encoding="utf-8") as handle:
             self.levels_of_care = yaml.safe_load(handle)
+        self.repository_url = repository_address(settings)
+        if self.repository_url is None:  # said once per build: this object is made once and shared
+            logger.warning("no repository address: the 'Report outdated information' and update links are left "
+                           "out (set IOP_REPOSITORY_URL, or build from a clone whose origin is on GitHub)")
 
     @property
     def search_is_split(self) -> bool:

@@ -82,7 +82,7 @@ def script_text(data) -> Markup:
     return Markup(json_dumps(data))
 
 
-LISTINGS = ("home", "directory", "towns", "payers", "search", "compare", "data")
+LISTINGS = ("home", "directory", "towns", "payers", "search", "compare", "data", "coverage")
 
 
 def page_lastmod(template, extra, views):

@@ -31,6 +31,22 @@ class Labels:
                        "languages": _("languages"), "virtual": _("virtual option"),
                        "program_length_weeks": _("program length")}
 
+    def evidence(self, evidence):
+        """Why a listing needs confirming (derive.needs_confirmation), in one sentence."""
+        _ = self._
+        kind, dated = evidence.get("kind"), evidence.get("dated")
+        if kind == "third-party-directory":
+            return _("The only source saying that this program runs an intensive outpatient program is a "
+                     "third-party directory, not the program itself.")
+        if kind == "provider-blog":
+            return _("The only sources saying that this program runs an intensive outpatient program are blog or "
+                     "marketing articles on the provider's website, not a page about the program.")
+        if dated:
+            return _("The newest source saying that this program runs an intensive outpatient program is news "
+                     "from %(date)s, more than two years ago.") % {"date": dated}
+        return _("The only sources saying that this program runs an intensive outpatient program are news items "
+                 "without a date.")
+
     def shared(self, key, make):
         """Return one object for every equal display value (term lists, schedule words, hours scales), made once.
 
@@ -289,6 +305,27 @@ def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTabl
         "completeness": derive.completeness(data),
         "unknown": labels.shared(("unknown", tuple(k for k, v in known.items() if not v)),
                                  lambda: [labels.fields[k] for k, v in known.items() if not v]),
+        "listing_check": {"kind": data["iop_evidence"]["kind"], "reason": labels.evidence(data["iop_evidence"]),
+                          "note": data["iop_evidence"].get("note")}
+        if derive.needs_confirmation(data, today) else None,
+    }
+
+
+def coverage_view(found, views, labels: Labels):
+    """Return coverage.Coverage ready for the /coverage/ page: each fact's label and share, and each program with
+    its view (for its page's address) and what is not yet confirmed about it, in words."""
+    by_id = {v["id"]: v for v in views}
+    return {
+        "total": found.total,
+        "facts": [{"key": key, "label": labels.fields[key], "count": count, "share": found.share(count)}
+                  for key, count in found.confirmed],
+        "verified_recently": found.verified_recently,
+        "needs_confirming": found.needs_confirming,
+        "programs": [{"provider": by_id[p.id], "unknown": [labels.fields[k] for k in p.unknown],
+                      "unknown_count": len(p.unknown), "needs_confirming": p.needs_confirming}
+                     for p in found.programs],
+        "fact_count": len(found.confirmed),
+        "recent_days": STALE_AFTER_DAYS,
     }
 
 
@@ -361,4 +398,4 @@ def list_pages(base_path: str, members: list, size: int):
         }
 
 
-__all__ = ["Labels", "labels_for", "search_facets", "provider_view", "list_pages", "group_by_town", "group_by_payer", "hours_scale", "levels_view", "slugify"]
+__all__ = ["Labels", "labels_for", "search_facets", "coverage_view", "provider_view", "list_pages", "group_by_town", "group_by_payer", "hours_scale", "levels_view", "slugify"]

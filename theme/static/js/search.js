@@ -479,6 +479,7 @@
       fact(facts, S.phone, S.unknown);
     }
     item.appendChild(facts);
+    if (doc.listing_check) { item.appendChild(el("p", "listing-check", S.listingCheck)); }
     item.appendChild(el("p", "verified", fmt("verified", {date: doc.verified})));
     var compare = el("button", "secondary compare-add", S.addCompare);
     compare.type = "button";
