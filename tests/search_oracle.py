@@ -10,10 +10,13 @@ national-size site (make bench). It is written from the documented rules, not fr
   searchable, through lunr.py's own tokenizer, trimmer, stop words and stemmer): the word's stem (or its stem
   without accents), a term it begins, or, for words of 5+ letters, a term one edit away (insertion, deletion,
   substitution or two neighbouring letters swapped) that shares its first two letters;
-- filters: a record passes a filter group when it has one of the chosen values (search_index.filter_values,
-  the build's declared meaning of each value), and every chosen group must pass;
+- filters: a record confirms, leaves unconfirmed or rules out each value (search_filters.record_facts, the
+  build's declared meaning of each value); a filter group is what the best of its chosen values is. A program
+  whose record confirms every chosen group is a match; one that rules out any chosen group is not shown; the rest
+  might fit, and follow the matches in a group of their own ("unconfirmed");
 - order: by distance then name with a place; by name without one (by relevance when there are words, which is
-  not modelled: those results are compared as sets).
+  not modelled: those results are compared as sets). Programs that might fit: located ones by distance, then the
+  statewide ones, then those whose place is unknown, each by name.
 """
 
 import functools
@@ -113,7 +116,7 @@ class Program:
     data: dict
     points: list  # [(lat, lon, approximate)]
     statewide: bool
-    filters: dict
+    facts: dict  # {filter: search_filters.Facts}
 
     def distance(self, origin):
         """(miles, approximate) to the nearest location, or None."""
@@ -129,14 +132,28 @@ class Program:
 class Expected:
     groups: list  # [(group key, [(id, miles or None, approximate)])] as the page groups them
     ordered: bool  # False: the order within a group is by relevance, not modelled
+    open: dict = None  # {id: [the chosen filters it leaves unconfirmed]} of the programs that might fit
 
     @property
     def ids(self):
         return [rid for _key, hits in self.groups for rid, _m, _a in hits]
 
     @property
+    def confirmed_ids(self):
+        return [rid for key, hits in self.groups if key != "unconfirmed" for rid, _m, _a in hits]
+
+    @property
+    def unconfirmed_ids(self):
+        return [rid for key, hits in self.groups if key == "unconfirmed" for rid, _m, _a in hits]
+
+    @property
     def total(self):
-        return sum(len(hits) for _key, hits in self.groups)
+        """The confirmed matches."""
+        return sum(len(hits) for key, hits in self.groups if key != "unconfirmed")
+
+    @property
+    def might_fit(self):
+        return sum(len(hits) for key, hits in self.groups if key == "unconfirmed")
 
 
 class Oracle:
@@ -145,7 +162,8 @@ class Oracle:
     def __init__(self, providers: Path, today):
         from iop_directory.places import load_places
         from iop_directory.records import RecordValidator
-        from iop_directory.search_index import INDEX_FIELDS, filter_values, index_document
+        from iop_directory.search_filters import record_facts
+        from iop_directory.search_index import INDEX_FIELDS, index_document
         from iop_directory.vocab import load_vocabularies
 
         vocab, places = load_vocabularies(), load_places()
@@ -172,7 +190,7 @@ class Oracle:
                 self.postings.setdefault(term, set()).add(record.id)
             self.programs[record.id] = Program(
                 record.id, data["name"], data, points, data.get("virtual") is True and not data.get("locations"),
-                {k: v for k, v in filter_values(record, vocab).items() if v is not None})
+                record_facts(data, vocab))
 
     def __len__(self):
         return len(self.programs)
@@ -205,13 +223,23 @@ class Oracle:
             found = matching if found is None else found & matching
         return found
 
-    def passes(self, program, filters, except_group=None):
-        for name, values in filters.items():
+    def open_groups(self, program, filters, except_group=None):
+        """None when a chosen group rules the program out, else the chosen groups it leaves unconfirmed."""
+        open_ = []
+        for name in FILTERS:
+            values = filters.get(name)
             if name == except_group or not values:
                 continue
-            if not set(values) & set(program.filters.get(name) or ()):
-                return False
-        return True
+            said = max(program.facts[name].state(v) for v in values)
+            if said < 0:
+                return None
+            if said == 0:
+                open_.append(name)
+        return open_
+
+    def passes(self, program, filters, except_group=None):
+        """Whether the program is a confirmed match."""
+        return self.open_groups(program, filters, except_group) == []
 
     def parse(self, url):
         """(q, near, radius, {filter: [values]}) of a search URL, as the page reads it."""
@@ -246,18 +274,25 @@ class Oracle:
         """What the page should show for a search URL (geo_origin: a position from "Use my location")."""
         q, near, radius, filters = self.parse(url)
         origin = self.origin(near) if near else geo_origin
-        results = [(p, d) for p, d in self.candidates(q, origin, radius if origin else "") if self.passes(p, filters)]
+        candidates = self.candidates(q, origin, radius if origin else "")
+        results = [(p, d) for p, d in candidates if self.passes(p, filters)]
         key = lambda item: (item[0].name.lower(), item[0].id)  # noqa: E731
+        might = [(p, d) for p, d in candidates if self.open_groups(p, filters)]
+        might.sort(key=lambda item: (0 if item[1] else 1 if item[0].statewide else 2, item[1][0] if item[1] else 0,
+                                     *key(item)))
+        unconfirmed = [("unconfirmed", [(p.id, d[0] if d else None, d[1] if d else False) for p, d in might])] \
+            if might else []
+        open_ = {p.id: self.open_groups(p, filters) for p, _ in might}
         if not origin:
-            return Expected([("all", [(p.id, None, False) for p, _ in sorted(results, key=key)])],
-                            ordered=not query_words(q))
+            return Expected([("all", [(p.id, None, False) for p, _ in sorted(results, key=key)])] + unconfirmed,
+                            ordered=not query_words(q), open=open_)
         located = sorted(((p, d) for p, d in results if d is not None), key=lambda item: (item[1][0], *key(item)))
         statewide = sorted(((p, d) for p, d in results if d is None and p.statewide), key=key)
         unknown = sorted(((p, d) for p, d in results if d is None and not p.statewide), key=key)
         groups = [("nearby", [(p.id, d[0], d[1]) for p, d in located]),
                   ("statewide", [(p.id, None, False) for p, _ in statewide]),
                   ("unknown", [(p.id, None, False) for p, _ in unknown])]
-        return Expected([g for g in groups if g[1]], ordered=True)
+        return Expected([g for g in groups if g[1]] + unconfirmed, ordered=True, open=open_)
 
     def count(self, url, group, value):
         """How many results a filter value would have: the search's other groups applied, its own group not (values
@@ -265,4 +300,4 @@ class Oracle:
         q, near, radius, filters = self.parse(url)
         origin = self.origin(near) if near else None
         return sum(1 for p, _ in self.candidates(q, origin, radius if origin else "")
-                   if self.passes(p, filters, except_group=group) and value in (p.filters.get(group) or ()))
+                   if self.passes(p, filters, except_group=group) and p.facts[group].state(value) == 1)

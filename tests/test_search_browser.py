@@ -25,7 +25,10 @@ from search_oracle import Oracle, zip_point
 FIRST_CHUNK = 40  # search.js: cards shown at once when the list loads the rest on scrolling
 NATIONAL_SITE = os.environ.get("IOP_SEARCH_SITE")
 PATHS = ["national site"] if NATIONAL_SITE else ["one lunr index", "split search data"]
-HEADINGS = {"statewide": "Virtual programs serving all of Massachusetts", "unknown": "Location not yet confirmed"}
+HEADINGS = {"statewide": "Virtual programs serving all of Massachusetts", "unknown": "Location not yet confirmed",
+            "unconfirmed": "Might also fit — not yet confirmed: ask the program"}
+LEGENDS = {"insurance": "Insurance", "mode": "How it is delivered", "schedule": "Schedule", "level": "Level of care",
+           "population": "Who it serves", "focus": "Focus", "modality": "Therapies", "language": "Language"}
 
 
 class Site:
@@ -72,8 +75,12 @@ def results(page):
         " e.closest('[data-group]').dataset.group, !!e.querySelector('.distance .approx')])")]
 
 
-def count_text(n):
-    return "1 program found" if n == 1 else "%d programs found" % n
+def count_text(expected):
+    """The status line for a search.Expected (or a number of confirmed matches with none that might fit)."""
+    n, m = (expected, 0) if isinstance(expected, int) else (expected.total, expected.might_fit)
+    if not m:
+        return "1 program found" if n == 1 else "%d programs found" % n
+    return "%s · %d might fit" % ("1 program confirmed" if n == 1 else "%d programs confirmed" % n, m)
 
 
 def expected_on_page(page, expected):
@@ -86,13 +93,22 @@ def assert_shows(page, expected):
     """The page shows what `expected` (search_oracle.Expected) says: count, groups, cards, distances."""
     shown = results(page)
     head = expected_on_page(page, expected)
-    assert page.text_content("#result-status").replace("\xa0", "") == count_text(expected.total)
+    assert page.text_content("#result-status").replace("\xa0", "") == count_text(expected)
     groups = page.eval_on_selector_all("#results [data-group]", "els => els.map(e => e.dataset.group)")
     assert groups == [key for key, _hits in expected.groups]
     headings = page.eval_on_selector_all(".result-group > h3", "els => els.map(e => e.textContent)")
     assert [HEADINGS[k] for k in groups if k in HEADINGS] == [h for h in headings if h in HEADINGS.values()]
-    if not expected.ordered:  # by relevance: the same programs
-        assert len(shown) == len(head) and {r[0] for r in shown} <= set(expected.ids)
+    asked = {rid: page.eval_on_selector('[data-group="unconfirmed"] [data-provider-id="%s"]' % rid,
+                                        "e => [...e.querySelectorAll('.to-ask li')].map(li => li.textContent)")
+             for rid in (r[0] for r in shown if r[2] == "unconfirmed")}
+    for rid, lines in asked.items():  # each card names the chosen filters its record leaves unconfirmed
+        assert [line.split(":")[0] for line in lines] == [LEGENDS[name] for name in expected.open[rid]], rid
+        assert all(": not yet confirmed — ask about " in line for line in lines), rid
+    assert not page.locator('[data-group]:not([data-group="unconfirmed"]) .to-ask').count()
+    if not expected.ordered:  # by relevance: the same programs, the confirmed ones first
+        assert len(shown) == len(head)
+        assert {r[0] for r in shown if r[2] != "unconfirmed"} <= set(expected.confirmed_ids)
+        assert {r[0] for r in shown if r[2] == "unconfirmed"} <= set(expected.unconfirmed_ids)
         return shown
     assert [r[0] for r in shown] == head
     hits = {rid: (distance, approximate, key) for key, group in expected.groups for rid, distance, approximate in group}
@@ -117,7 +133,7 @@ def wait_for_search(page, site):
         " return ordered ? JSON.stringify(shown) === JSON.stringify(ids.slice(0, shown.length)) &&"
         " (shown.length > 0 || ids.length === 0) :"
         " shown.every(id => ids.includes(id)); })()",
-        arg=[count_text(expected.total), expected.ids, expected.ordered])
+        arg=[count_text(expected), expected.ids, expected.ordered])
     assert_shows(page, expected)
     return expected
 
@@ -217,21 +233,21 @@ def test_counts_beside_options(page, site):
 
 
 def test_no_results_suggests_filters_to_remove(page, site):
-    query = "?q=foxtrot&insurance=tricare&schedule=weekend"
-    assert not site.oracle.search(query).total
+    query = "?q=foxtrot&insurance=medicare&schedule=evening"  # its weekend mornings rule out the evening
+    assert not site.oracle.search(query).total and not site.oracle.search(query).might_fit
     open_search(page, site, query)
     assert page.text_content("#result-status") == "0 programs found"
     assert "No programs match" in page.inner_text("#results")
     relax = page.locator(".relax-filter")
     assert relax.count() == 3  # one per filter value, and the words
-    without = "?q=foxtrot&schedule=weekend"
+    without = "?q=foxtrot&insurance=medicare"
     widened = site.oracle.search(without)
     assert widened.total
-    button = page.locator('.relax-filter[data-remove-value="tricare"]')
+    button = page.locator('.relax-filter[data-remove-value="evening"]')
     assert "(%d found)" % widened.total in button.inner_text()
     button.click()
-    page.wait_for_url(re.compile(r"schedule=weekend"))
-    assert parse_qs(urlsplit(page.url).query) == {"q": ["foxtrot"], "schedule": ["weekend"]}
+    page.wait_for_url(re.compile(r"insurance=medicare$"))
+    assert parse_qs(urlsplit(page.url).query) == {"q": ["foxtrot"], "insurance": ["medicare"]}
     wait_for_search(page, site)
     assert_clean(page)
 

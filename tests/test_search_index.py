@@ -6,7 +6,7 @@ import pytest
 from lunr.index import Index
 
 from conftest import FIXTURE_PROVIDERS
-from iop_directory import search_index
+from iop_directory import search_filters, search_index
 from iop_directory.places import load_places
 from iop_directory.records import RecordValidator
 from iop_directory.vocab import load_vocabularies
@@ -66,7 +66,7 @@ def test_doc_store_keys(data):
     assert [d["id"] for d in docs] == sorted(names, key=lambda i: (names[i].lower(), i))  # result order
     for doc in docs:
         assert CARD_KEYS <= set(doc)
-        assert set(doc) - CARD_KEYS <= set(search_index.FILTER_PARAMS)
+        assert set(doc) - CARD_KEYS == set(search_filters.PARAMS) | {"maybe"}
         assert "description" not in doc  # the store holds only what a card and the filters need
     by_id = {d["id"]: d for d in docs}
     alpha = by_id["alpha-worcester"]
@@ -77,8 +77,10 @@ def test_doc_store_keys(data):
     assert by_id["foxtrot-shrewsbury"]["locations"][0][2] == 1  # town centre only: approximate
     echo = by_id["echo-unknown"]
     for unknown in ("insurance", "population", "focus", "modality", "language"):
-        assert unknown not in echo  # missing key = not yet confirmed, never "none"
+        assert echo[unknown] == [] and echo["maybe"][unknown] == "*"  # not yet confirmed, never "none"
     assert echo["locations"] == []
+    assert alpha["maybe"]["insurance"] == "*"  # a list of payers may be partial
+    assert "population" not in alpha["maybe"]  # who it serves is the whole answer
 
 
 def test_places_data_covers_zips_and_towns(data):
@@ -116,8 +118,8 @@ def test_builder_is_deterministic_and_adds_translated_names():
     assert "MassHealth" in doc["insurance"] and "dbt" in doc["modalities"].lower()
     fields = search_index.INDEX_FIELDS
     assert search_index.build_index([doc], fields) == search_index.build_index([doc], fields)
-    values = search_index.filter_values(alpha, vocab)
-    assert values["level"] == ["iop"] and values["language"] == ["en", "es"]
+    facts = search_filters.record_facts(alpha.data, vocab)
+    assert facts["level"].yes == ("iop",) and facts["language"].yes == ("en", "es")
 
 
 def test_a_payer_filter_means_that_payer_and_its_category_any_plan_of_it():
@@ -128,8 +130,8 @@ def test_a_payer_filter_means_that_payer_and_its_category_any_plan_of_it():
     vocab = load_vocabularies()
     advantage = SimpleNamespace(id="x", data={"name": "X", "insurance": ["medicare-advantage"]})
     original = SimpleNamespace(id="y", data={"name": "Y", "insurance": ["medicare"]})
-    assert search_index.filter_values(advantage, vocab)["insurance"] == ["any-medicare", "medicare-advantage"]
-    assert search_index.filter_values(original, vocab)["insurance"] == ["any-medicare", "medicare"]
+    assert search_filters.insurance(advantage.data, vocab).yes == ("any-medicare", "medicare-advantage")
+    assert search_filters.insurance(original.data, vocab).yes == ("any-medicare", "medicare")
     assert "medicare" in vocab.payer_categories  # the vocabulary keeps the category named in the record format
     for category in vocab.payer_categories:  # a search value is a payer's slug only when it means that payer alone
         members = [t.slug for t in vocab["insurance"].terms if t.extra.get("category") == category]
@@ -147,3 +149,32 @@ def test_the_providers_own_accented_words_are_found_without_accents():
     index = Index.load(search_index.build_index([document], search_index.RECORD_FIELDS))
     for query in ("acao", "ação", "atencao", "portugues"):
         assert ids(index.search(query)) == ["centro"], query
+
+
+@pytest.mark.parametrize("data, param, value, state", [
+    ({"insurance": None}, "insurance", "masshealth", 0),  # unknown
+    ({"insurance": ["bcbsma"]}, "insurance", "masshealth", 0),  # a list of payers may be partial
+    ({"insurance": ["masshealth"]}, "insurance", "medicaid", 1),  # its category: any MassHealth plan
+    ({"insurance": []}, "insurance", "masshealth", -1),  # the sources say no insurance is accepted
+    ({"virtual": False}, "mode", "virtual", -1),
+    ({"virtual": None}, "mode", "virtual", 0),
+    ({"virtual": True, "locations": []}, "mode", "in-person", -1),  # virtual, all of Massachusetts
+    ({"tracks": [{"name": "t", "mode": "in-person"}]}, "mode", "hybrid", -1),  # every track's mode known
+    ({"tracks": [{"name": "t", "mode": None}]}, "mode", "hybrid", 0),
+    ({"tracks": None}, "schedule", "evening", 0),
+    ({"tracks": [{"name": "t", "days": ["mon"], "start": "09:00", "end": "12:00"}]}, "schedule", "evening", -1),
+    ({"tracks": [{"name": "t", "days": ["mon"], "start": "09:00", "end": "12:00"},
+                 {"name": "u", "days": None, "start": None, "end": None}]}, "schedule", "evening", 0),
+    ({"tracks": [{"name": "t", "time_of_day": ["evening"]}]}, "schedule", "evening", 1),
+    ({"tracks": [{"name": "t", "time_of_day": ["evening"]}]}, "schedule", "morning", -1),  # the time is stated
+    ({"tracks": [{"name": "t", "time_of_day": ["evening"]}]}, "schedule", "weekend", 0),  # the days are not
+    ({"tracks": [{"name": "t", "days": ["mon", "sat"], "start": "09:00", "end": "12:00"}]}, "schedule", "weekend", 1),
+    ({"populations": ["adults"]}, "population", "adolescents", -1),  # who it serves: the whole answer
+    ({"populations": None}, "population", "adolescents", 0),
+    ({"modalities": ["cbt"]}, "modality", "dbt", 0),  # a list of therapies may be partial
+    ({"levels_of_care": ["iop"]}, "level", "php", -1),
+    ({"levels_of_care": None}, "level", "php", 0),
+])
+def test_a_record_confirms_leaves_open_or_rules_out_each_filter_value(data, param, value, state):
+    facts = search_filters.record_facts({"name": "X", **data}, load_vocabularies())
+    assert facts[param].state(value) == state

@@ -26,7 +26,7 @@ def oracle():
     ("?q=alpha&insurance=masshealth", ["alpha-worcester"]),
 ])
 def test_text_matches_by_hand(oracle, query, ids):
-    assert sorted(oracle.search(query).ids) == ids
+    assert sorted(oracle.search(query).confirmed_ids) == ids
 
 
 @pytest.mark.parametrize("query, ids", [
@@ -42,13 +42,32 @@ def test_text_matches_by_hand(oracle, query, ids):
 ])
 def test_filters_and_order_by_name_by_hand(oracle, query, ids):
     expected = oracle.search(query)
-    assert expected.ordered and expected.ids == ids
+    assert expected.ordered and expected.confirmed_ids == ids
+
+
+@pytest.mark.parametrize("query, confirmed, might_fit", [
+    # bravo and foxtrot name other insurers (a list may be partial); echo's insurance is unknown
+    ("?insurance=masshealth", ["alpha-worcester", "charlie-springfield", "delta-virtual"],
+     {"bravo-boston": ["insurance"], "echo-unknown": ["insurance"], "foxtrot-shrewsbury": ["insurance"]}),
+    # bravo (mornings), charlie (afternoons) and foxtrot (weekend mornings) are ruled out by their known times
+    ("?insurance=MassHealth&schedule=evening", ["alpha-worcester", "delta-virtual"],
+     {"echo-unknown": ["insurance", "schedule"]}),
+    ("?mode=virtual", ["charlie-springfield", "delta-virtual"],  # hybrid is virtual too; alpha: virtual: false
+     {"bravo-boston": ["mode"], "echo-unknown": ["mode"], "foxtrot-shrewsbury": ["mode"]}),
+    ("?schedule=evening", ["alpha-worcester", "delta-virtual"], {"echo-unknown": ["schedule"]}),
+])
+def test_programs_that_might_fit_by_hand(oracle, query, confirmed, might_fit):
+    expected = oracle.search(query)
+    assert expected.confirmed_ids == confirmed
+    assert expected.unconfirmed_ids == sorted(might_fit) and expected.open == might_fit
+    assert [key for key, _ in expected.groups][-1] == "unconfirmed"
 
 
 def test_distances_and_groups_by_hand(oracle):
     expected = oracle.search("?near=01608&insurance=masshealth&schedule=evening")
     assert expected.groups == [("nearby", [("alpha-worcester", 0.0, False)]),
-                               ("statewide", [("delta-virtual", None, False)])]
+                               ("statewide", [("delta-virtual", None, False)]),
+                               ("unconfirmed", [("echo-unknown", None, False)])]
     worcester = oracle.search("?near=Worcester")
     assert [key for key, _ in worcester.groups] == ["nearby", "statewide", "unknown"]
     nearby = dict((rid, (round(d, 1), approximate)) for rid, d, approximate in worcester.groups[0][1])
@@ -58,6 +77,8 @@ def test_distances_and_groups_by_hand(oracle):
     assert worcester.ids[: len(nearby)] == sorted(nearby, key=lambda rid: nearby[rid][0])
     ten_miles = oracle.search("?near=01608-1234&radius=10")
     assert "bravo-boston" not in ten_miles.ids and "delta-virtual" in ten_miles.ids  # statewide kept
+    near_masshealth = oracle.search("?near=01608&insurance=masshealth")  # might fit: by distance, then unknown place
+    assert near_masshealth.unconfirmed_ids == ["foxtrot-shrewsbury", "bravo-boston", "echo-unknown"]
     assert oracle.search("?near=01608&radius=7").ids == oracle.search("?near=01608").ids  # not an offered radius
     assert oracle.search("?near=Atlantis").ids == oracle.search("").ids  # an unknown place: no distances
 

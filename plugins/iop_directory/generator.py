@@ -60,7 +60,7 @@ class ProviderGenerator(Generator):
         self.context.update({
             "providers": self.views,
             "towns": views.group_by_town(self.views),
-            "payers": views.group_by_payer(self.views, site.vocab, labels),
+            "payers": views.group_by_payer(self.views, site.records, site.vocab, labels),
             "payer_categories": [{"slug": k, "name": labels._(v)} for k, v in site.vocab.payer_categories.items()],
             "facets": views.search_facets(site.records, site.vocab, labels),
             "levels_of_care": views.levels_view(site.levels_of_care),

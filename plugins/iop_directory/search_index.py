@@ -23,7 +23,7 @@ import unicodedata
 from lunr import lunr
 from lunr import stemmer as _lunr_stemmer
 
-from . import derive, views
+from . import derive, search_filters, views
 from .jsontext import json_dumps
 from .places import PlaceTable
 from .vocab import Vocabularies
@@ -39,7 +39,6 @@ TERM_FIELDS = (("focus", "focus", 3), ("modalities", "modalities", 2), ("populat
 # Every searchable field, as one document per provider (index_document; the split search of large directories
 # and the tests' oracle read it whole).
 INDEX_FIELDS = RECORD_FIELDS + tuple((field, boost) for field, _vocabulary, boost in TERM_FIELDS)
-FILTER_PARAMS = ("insurance", "mode", "schedule", "level", "population", "focus", "modality", "language")
 INDEX_VERSION = 2
 
 
@@ -143,30 +142,6 @@ def _with_folded(text):
     return "%s %s" % (text, " ".join(f for w, f in zip(text.split(), folded.split()) if w != f and f))
 
 
-def filter_values(record, vocab: Vocabularies):
-    """Return {URL parameter: [values]} for one record; None where the record does not know."""
-    data = record.data
-    insurance = None
-    if data.get("insurance") is not None:
-        categories = {vocab.category_value(c) for c in
-                      (vocab["insurance"][s].extra.get("category") for s in data["insurance"]) if c}
-        insurance = sorted(set(data["insurance"]) | categories)
-    levels = set(data.get("levels_of_care") or ()) | {t.get("level") for t in data.get("tracks") or () if t.get("level")}
-    schedule = set()
-    for track in data.get("tracks") or ():
-        schedule.update(derive.track_buckets(track))
-    return {
-        "insurance": insurance,
-        "mode": derive.provider_modes(data),
-        "schedule": [b for b in derive.SCHEDULE_BUCKETS if b in schedule],
-        "level": sorted(levels) if data.get("levels_of_care") is not None or levels else None,
-        "population": data.get("populations"),
-        "focus": data.get("focus"),
-        "modality": data.get("modalities"),
-        "language": data.get("languages"),
-    }
-
-
 def in_result_order(records):
     """Records in result order (by name, as the directory lists them): a record's number is its place here."""
     return sorted(records, key=lambda r: (r.data["name"].lower(), r.id))
@@ -184,9 +159,10 @@ def term_numbers(vocab: Vocabularies):
 
 
 def filter_document(record, vocab: Vocabularies, places: PlaceTable, numbers):
-    """Return what the filters, distances and the term index read of one provider (language-free): its filter
-    values (a missing key: not yet known), located places, whether it serves the whole state and the numbers of
-    its vocabulary terms (`numbers`: term_numbers)."""
+    """Return what the filters, distances and the term index read of one provider (language-free): per filter
+    the values it confirms, and under "maybe" those it leaves unconfirmed ("*": every other; search_filters.py),
+    its located places, whether it serves the whole state and the numbers of its vocabulary terms (`numbers`:
+    term_numbers)."""
     data = record.data
     locations = []
     for loc in data.get("locations") or ():
@@ -197,7 +173,10 @@ def filter_document(record, vocab: Vocabularies, places: PlaceTable, numbers):
     doc = {"locations": locations, "statewide": derive.serves_statewide(data),
            "terms": sorted(numbers[field, slug] for field, slugs in record_terms(record, vocab).items()
                            for slug in slugs)}
-    doc.update({k: v for k, v in filter_values(record, vocab).items() if v is not None})
+    facts = search_filters.record_facts(data, vocab)
+    doc.update({param: list(f.yes) for param, f in facts.items()})
+    doc["maybe"] = {param: f.maybe if f.maybe == search_filters.ANY else list(f.maybe)
+                    for param, f in facts.items() if f.maybe}
     return doc
 
 

@@ -217,21 +217,37 @@
 
   /* ---- filters, distances, counts and groups (both engines) ---- */
 
-  function hasAny(doc, name, values) {
-    var have = doc[name];
-    if (!have) { return false; }
-    for (var i = 0; i < values.length; i++) {
-      if (have.indexOf(values[i]) >= 0) { return true; }
-    }
-    return false;
+  // What a program's record says about one filter value (plugins/iop_directory/search_filters.py): 1 confirmed,
+  // 0 not yet confirmed (the record does not say), -1 ruled out. Values within a filter are alternatives.
+  function valueState(doc, name, value) {
+    if ((doc[name] || []).indexOf(value) >= 0) { return 1; }
+    var maybe = doc.maybe && doc.maybe[name];
+    return maybe === "*" || (maybe && maybe.indexOf(value) >= 0) ? 0 : -1;
   }
 
-  function passes(doc, filters, except) {
+  function filterState(doc, name, values) {
+    var best = -1;
+    for (var i = 0; i < values.length && best < 1; i++) { best = Math.max(best, valueState(doc, name, values[i])); }
+    return best;
+  }
+
+  // -> null when a chosen filter rules the program out, else the names of the chosen filters it leaves
+  // unconfirmed ([] for a confirmed match). `except`: a filter left out (the counts beside its options).
+  function openFilters(doc, filters, except) {
+    var open = [];
     for (var i = 0; i < FILTERS.length; i++) {
       var name = FILTERS[i];
-      if (name !== except && filters[name].length && !hasAny(doc, name, filters[name])) { return false; }
+      if (name === except || !filters[name].length) { continue; }
+      var said = filterState(doc, name, filters[name]);
+      if (said < 0) { return null; }
+      if (said === 0) { open.push(name); }
     }
-    return true;
+    return open;
+  }
+
+  function confirmed(doc, filters, except) {
+    var open = openFilters(doc, filters, except);
+    return open !== null && !open.length;
   }
 
   function nearest(doc, origin) {
@@ -245,8 +261,9 @@
 
   function byNumber(a, b) { return a.n - b.n; }
 
-  // -> {candidates, results, groups, counts, relax}: hits are {n, doc, score, near}; doc holds what the filters
-  // read (the card's words come later, engine.cards).
+  // -> {results, unconfirmed, groups, counts, relax}: hits are {n, doc, score, near, open}; doc holds what the
+  // filters read (the card's words come later, engine.cards). Confirmed matches are grouped as they always were;
+  // programs that might fit follow in one group of their own, each naming what is not yet confirmed.
   function match(state, scores, origin) {
     var radius = origin && state.radius ? parseFloat(state.radius) : null;
     var candidates = [];
@@ -257,12 +274,19 @@
       if (radius !== null && hit.near && hit.near.miles > radius) { return; }
       candidates.push(hit);
     });
-    var results = candidates.filter(function (hit) { return passes(hit.doc, state.filters, null); });
+    var results = [], unconfirmed = [];
+    candidates.forEach(function (hit) {
+      hit.open = openFilters(hit.doc, state.filters, null);
+      hit.asked = state.filters;
+      if (hit.open === null) { return; }
+      (hit.open.length ? unconfirmed : results).push(hit);
+    });
+    // Beside each option: the confirmed matches it would give, the other chosen filters applied.
     var counts = {};
     FILTERS.forEach(function (name) {
       counts[name] = {};
       candidates.forEach(function (hit) {
-        if (!passes(hit.doc, state.filters, name)) { return; }
+        if (!confirmed(hit.doc, state.filters, name)) { return; }
         (hit.doc[name] || []).forEach(function (v) { counts[name][v] = (counts[name][v] || 0) + 1; });
       });
     });
@@ -273,9 +297,21 @@
         without[name] = name === f.name ? state.filters[name].filter(function (v) { return v !== f.value; }) :
           state.filters[name];
       });
-      relax[f.name + ":" + f.value] = candidates.filter(function (hit) { return passes(hit.doc, without, null); }).length;
+      relax[f.name + ":" + f.value] = candidates.filter(function (hit) { return confirmed(hit.doc, without, null); }).length;
     });
-    return {results: results, groups: group(results, origin, !!scores), counts: counts, relax: relax};
+    var groups = group(results, origin, !!scores);
+    if (unconfirmed.length) {
+      groups.push({key: "unconfirmed", heading: S.unconfirmedHeading, hits: unconfirmed.sort(function (a, b) {
+        return nearOrder(a, b) || (scores ? b.score - a.score : 0) || byNumber(a, b);
+      })});
+    }
+    return {results: results, unconfirmed: unconfirmed, groups: groups, counts: counts, relax: relax};
+  }
+
+  // Located programs by distance first, then the statewide virtual ones, then those whose place is unknown.
+  function nearOrder(a, b) {
+    var rank = function (hit) { return hit.near ? 0 : (hit.doc.statewide ? 1 : 2); };
+    return rank(a) - rank(b) || (a.near && b.near ? a.near.miles - b.near.miles : 0);
   }
 
   function group(results, origin, scored) {
@@ -479,6 +515,7 @@
       fact(facts, S.phone, S.unknown);
     }
     item.appendChild(facts);
+    if (hit.open && hit.open.length) { item.appendChild(toAsk(hit.open, hit.asked)); }
     if (doc.listing_check) { item.appendChild(el("p", "listing-check", S.listingCheck)); }
     item.appendChild(el("p", "verified", fmt("verified", {date: doc.verified})));
     var compare = el("button", "secondary compare-add", S.addCompare);
@@ -486,6 +523,18 @@
     compare.setAttribute("data-compare-id", doc.id);
     item.appendChild(compare);
     return item;
+  }
+
+  // "Insurance: not yet confirmed — ask about MassHealth", one line per chosen filter the record does not settle.
+  function toAsk(names, filters) {
+    var list = el("ul", "to-ask");
+    names.forEach(function (name) {
+      var legend = form.querySelector('fieldset[data-param="' + name + '"] > legend');
+      var values = filters[name].map(function (v) { return optionLabel(name, v); });
+      list.appendChild(el("li", null, fmt("unconfirmedFact", {filter: legend ? legend.textContent : name,
+                                                               values: values.join(" " + (S.or || "/") + " ")})));
+    });
+    return list;
   }
 
   function updateCounts(outcome) {
@@ -533,14 +582,17 @@
     nearInput.setAttribute("aria-invalid", outcome.nearMessage ? "true" : "false");
     updateCounts(outcome);
     clearButton.hidden = !activeFilters(state).length;
-    var n = outcome.results.length;
+    var n = outcome.results.length, m = outcome.unconfirmed.length;
     var said = n === 1 ? S.countOne : fmt("countMany", {n: n});
+    if (m) {  // "1 program confirmed · 12 might fit": programs that might fit are never counted as matches
+      said = (n === 1 ? S.countOneConfirmed : fmt("countManyConfirmed", {n: n})) + " · " + fmt("mightFit", {n: m});
+    }
     // A live region speaks only when its text changes: new results with the same count still say so (the
     // no-break space comes and goes, unseen).
     statusEl.textContent = statusEl.textContent === said ? said + "\u00a0" : said;
     var frame = document.createDocumentFragment();
     var pending = [];
-    if (!n) { frame.appendChild(renderNone(outcome, state)); }
+    if (!n && !m) { frame.appendChild(renderNone(outcome, state)); }
     outcome.groups.forEach(function (g) {
       var section = el("section", "result-group");
       section.setAttribute("data-group", g.key);
