@@ -150,22 +150,7 @@ def _first_card_top(tab, server, query):
 def test_a_search_on_a_wide_screen_shows_results_without_scrolling(page, fixture_server):
     height = page.viewport_size["height"]
     assert _first_card_top(page, fixture_server, "?near=01608") < height * 0.6  # beside the filters, not under them
-    assert not page.locator(".to-results").is_visible()
-
-
-def test_a_phone_gets_a_link_past_the_filters_to_the_results(browser, fixture_server):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    tab = context.new_page()
-    try:
-        assert _first_card_top(tab, fixture_server, "?near=01608") > 844  # the filters come first on a phone
-        link = tab.locator(".to-results")
-        assert link.is_visible() and link.get_attribute("href") == "#results-h"
-        link.focus()
-        tab.keyboard.press("Enter")
-        tab.wait_for_function("document.getElementById('results-h').getBoundingClientRect().top < 100")
-        assert tab.eval_on_selector("#results [data-provider-id]", "e => e.getBoundingClientRect().top") < 844
-    finally:
-        context.close()
+    assert page.locator("#filter-groups").is_visible() and not page.locator("#filters-toggle").is_visible()
 
 
 def test_form_controls_are_labelled(page, fixture_server):

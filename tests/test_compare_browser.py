@@ -247,28 +247,32 @@ def test_add_to_compare_from_search_results(watched, fixture_server):
     assert column_ids(page) == ["alpha-worcester", "charlie-springfield"]
 
 
-def test_feature_names_stay_in_view_when_the_table_scrolls_on_a_phone(watched, fixture_server):
+@pytest.mark.parametrize("width", [390, 320])
+def test_on_a_phone_each_features_values_are_stacked_under_it_with_the_program_names(watched, fixture_server, width):
     page = watched
-    page.set_viewport_size({"width": 360, "height": 740})
-    open_compare(page, fixture_server, "?ids=charlie-springfield,alpha-worcester,delta-virtual,foxtrot-shrewsbury")
-    # The page itself never scrolls sideways; the table does, inside its own keyboard-reachable region.
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    scroller = page.locator(".compare-scroll")
-    assert scroller.get_attribute("tabindex") == "0"
+    page.set_viewport_size({"width": width, "height": 844})
+    ids = ["charlie-springfield", "alpha-worcester", "delta-virtual"]
+    open_compare(page, fixture_server, "?ids=" + ",".join(ids))
+    # nothing scrolls sideways: not the page, not the table
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert page.evaluate("(() => { const s = document.querySelector('.compare-scroll');"
-                         " return s.scrollWidth > s.clientWidth; })()")
-    row_header = page.locator(".compare-table tr[data-row='insurance'] th")
-    row_header.evaluate("e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 100)")
-    page.evaluate("document.querySelector('.compare-scroll').scrollLeft = 10000")
-    assert page.evaluate("document.querySelector('.compare-scroll').scrollLeft > 0")
-    box = scroller.bounding_box()
-    header = row_header.bounding_box()
-    assert abs(header["x"] - box["x"]) < 2  # still at the region's left edge after scrolling to the last column
-    # and nothing covers it: the element at its centre is the header itself (or inside it)
-    hit = page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y);"
-                        " return !!e.closest(\"tr[data-row='insurance'] th\"); }",
-                        [header["x"] + header["width"] / 2, header["y"] + header["height"] / 2])
-    assert hit
+                         " return s.scrollWidth <= s.clientWidth; })()")
+    boxes = page.eval_on_selector_all(".compare-table td, .compare-table th",
+                                      "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().right)")
+    assert boxes and max(boxes) <= width
+    # each feature's values under it, each under its program's name, in the order of the address
+    insurance = page.locator(".compare-table tr[data-row='insurance']")
+    names = insurance.locator("td .cell-program")
+    assert [n.inner_text() for n in names.all()] == [
+        page.text_content(".compare-table thead th[data-provider-id='%s'] .compare-name" % rid) for rid in ids]
+    assert all(n.is_visible() for n in names.all())
+    header = insurance.locator("th").bounding_box()
+    cells = [c.bounding_box() for c in insurance.locator("td").all()]
+    assert all(c["y"] >= header["y"] + header["height"] - 1 for c in cells)  # below the feature's name
+    assert [c["y"] for c in cells] == sorted(c["y"] for c in cells)  # one under another
+    # on a wide screen the names are the column headers, and not repeated in the cells
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not page.locator(".compare-table td .cell-program").first.is_visible()
 
 
 def _pdf_pages(page):

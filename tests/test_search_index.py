@@ -12,7 +12,7 @@ from iop_directory.records import RecordValidator
 from iop_directory.vocab import load_vocabularies
 
 CARD_KEYS = {"id", "name", "url", "towns", "locations", "statewide", "phone", "verified", "levels", "modes",
-             "schedule_names", "hours", "terms", "listing_check"}
+             "schedule_names", "hours", "terms", "listing_check", "phone_tel"}
 FIXTURE_IDS = sorted(p.stem for p in FIXTURE_PROVIDERS.glob("*.yaml"))
 
 

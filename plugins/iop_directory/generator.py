@@ -232,7 +232,7 @@ def install_translations(generator):
     env.filters.setdefault("tojson_safe", json_dumps)
     env.globals["card"] = _rendered_once(env, "_macros.html", "card")
     env.globals["hours_scale"] = _rendered_once(env, "_hours_scale.html", "hours_scale")
-    for part in ("head_links", "header_start", "header_search", "crisis", "page_end"):
+    for part in ("head_links", "header_start", "header_nav", "header_search", "crisis", "page_end"):
         env.globals["chrome_" + part] = _rendered_per_value(env, "_chrome.html", part)
 
 

@@ -189,6 +189,7 @@ def store_document(record, view, vocab: Vocabularies, places: PlaceTable, number
         "url": view["url"],
         "towns": [name for name, _ in view["towns"]],
         "phone": view["phone"],
+        "phone_tel": view["phone_tel"],
         "verified": view["last_verified"],
         "levels": [t["name"] for t in view["levels"] or ()],
         "modes": [m["name"] for m in view["modes"]],

@@ -181,6 +181,12 @@
   }
 
   // --- the table ------------------------------------------------------------------------------------------
+  // The program's name at the top of each of its cells, shown only on a phone (compare.css), where each feature's
+  // values are stacked under it instead of side by side.
+  function programLabel(p) {
+    return el("span", "cell-program", p.name);
+  }
+
   function render(providers, ids, origin) {
     root.textContent = "";
     var chosen = ids.filter(function (id) { return providers[id]; });
@@ -211,6 +217,7 @@
     chosen.forEach(function (id) {
       var td = el("td");
       td.setAttribute("data-provider-id", id);
+      td.appendChild(programLabel(providers[id]));
       var remove = el("button", "secondary compare-remove", S.removeShort);
       remove.type = "button";
       remove.setAttribute("aria-label", fill(S.remove, { name: providers[id].name }));
@@ -240,6 +247,7 @@
       chosen.forEach(function (id) {
         var td = el("td");
         td.setAttribute("data-provider-id", id);
+        td.appendChild(programLabel(providers[id]));
         td.appendChild(row.cell(providers[id]));
         tr.appendChild(td);
       });

@@ -34,6 +34,13 @@
   var datalist = document.getElementById("place-options");
   var locationButton = document.getElementById("use-location");
   var clearButton = document.getElementById("clear-filters");
+  var searchBar = form.querySelector(".search-bar");
+  var summaryEl = document.getElementById("search-summary");
+  var fieldsEl = document.getElementById("search-fields");
+  var filtersEl = document.getElementById("filter-groups");
+  var editButton = document.getElementById("edit-search");
+  var filtersButton = document.getElementById("filters-toggle");
+  var filtersOn = document.getElementById("filters-on");
   var lang = document.documentElement.lang || "en";
   var searchUrl = new URL(form.getAttribute("action") || ".", document.baseURI);
   var dataUrl = new URL("data/", searchUrl);
@@ -509,7 +516,7 @@
     fact(facts, S.insurance, doc.insurance ? joined(payerNames(doc)) : S.unknown);
     if (doc.phone) {
       var tel = el("a", null, doc.phone);
-      tel.href = "tel:" + doc.phone.replace(/[^\d+]/g, "");
+      tel.href = "tel:" + doc.phone_tel;
       fact(facts, S.phone, tel);
     } else {
       fact(facts, S.phone, S.unknown);
@@ -582,6 +589,7 @@
     nearInput.setAttribute("aria-invalid", outcome.nearMessage ? "true" : "false");
     updateCounts(outcome);
     clearButton.hidden = !activeFilters(state).length;
+    summarise(state, outcome.origin);
     var n = outcome.results.length, m = outcome.unconfirmed.length;
     var said = n === 1 ? S.countOne : fmt("countMany", {n: n});
     if (m) {  // "1 program confirmed · 12 might fit": programs that might fit are never counted as matches
@@ -651,11 +659,40 @@
     }).catch(fail);
   }
 
+  /* ---- the search on a phone: a summary, "Change search" and "Filters" (search.css) ---- */
+
+  function summarise(state, origin) {
+    var parts = [];
+    if (origin) { parts.push(fmt("summaryNear", {place: origin.label})); }
+    if (state.q) { parts.push(fmt("summaryQ", {q: state.q})); }
+    summaryEl.textContent = parts.length ? parts.join(" · ") : S.summaryAll;
+    var on = activeFilters(state).length;
+    filtersOn.textContent = !on ? "" : (on === 1 ? S.filtersOnOne : fmt("filtersOnMany", {n: on}));
+    if (state.q || state.near || geoOrigin || on) { form.setAttribute("data-searched", ""); }
+  }
+
+  function reveal(button, section, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) { section.setAttribute("data-open", ""); } else { section.removeAttribute("data-open"); }
+  }
+
+  form.classList.add("enhanced");
+  searchBar.hidden = false;
+  editButton.addEventListener("click", function () {
+    var open = editButton.getAttribute("aria-expanded") !== "true";
+    reveal(editButton, fieldsEl, open);
+    if (open) { qInput.focus(); }
+  });
+  filtersButton.addEventListener("click", function () {
+    reveal(filtersButton, filtersEl, filtersButton.getAttribute("aria-expanded") !== "true");
+  });
+
   /* ---- events ---- */
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearTimeout(typingTimer);
+    reveal(editButton, fieldsEl, false);  // the fields fold back into the summary (phones)
     run(true, true);
   });
   form.addEventListener("input", function (event) {
