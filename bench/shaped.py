@@ -32,8 +32,10 @@ TEXT_FIELDS = ("description", "phone_note", "insurance_notes", "accreditation", 
 def _words_like(text, rng):
     """Synthetic words, about as many as `text` has and never longer."""
     count = max(2, len(str(text).split()))
-    words = (" ".join(rng.choice(WORDS) for _ in range(count))).capitalize()
-    return words[: max(2, len(str(text)) - 1)].rstrip() + "."
+    words = [rng.choice(WORDS) for _ in range(count)]
+    while len(words) > 1 and len(" ".join(words)) >= len(str(text)):  # whole words only: no "evenin"
+        words.pop()
+    return " ".join(words).capitalize() + "."
 
 
 def _templates():

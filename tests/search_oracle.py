@@ -15,8 +15,8 @@ national-size site (make bench). It is written from the documented rules, not fr
   whose record confirms every chosen group is a match; one that rules out any chosen group is not shown; the rest
   might fit, and follow the matches in a group of their own ("unconfirmed");
 - order: by distance then name with a place; by name without one (by relevance when there are words, which is
-  not modelled: those results are compared as sets). Programs that might fit: located ones by distance, then the
-  statewide ones, then those whose place is unknown, each by name.
+  not modelled: those results are compared as sets). Programs that might fit, with a place: located ones by
+  distance, then the statewide ones, then those whose place is unknown, each by name; without one as the matches.
 """
 
 import functools
@@ -278,8 +278,11 @@ class Oracle:
         results = [(p, d) for p, d in candidates if self.passes(p, filters)]
         key = lambda item: (item[0].name.lower(), item[0].id)  # noqa: E731
         might = [(p, d) for p, d in candidates if self.open_groups(p, filters)]
-        might.sort(key=lambda item: (0 if item[1] else 1 if item[0].statewide else 2, item[1][0] if item[1] else 0,
-                                     *key(item)))
+        if origin:
+            might.sort(key=lambda item: (0 if item[1] else 1 if item[0].statewide else 2,
+                                         item[1][0] if item[1] else 0, *key(item)))
+        else:
+            might.sort(key=key)
         unconfirmed = [("unconfirmed", [(p.id, d[0] if d else None, d[1] if d else False) for p, d in might])] \
             if might else []
         open_ = {p.id: self.open_groups(p, filters) for p, _ in might}

@@ -117,7 +117,7 @@ def record_words(record, places: PlaceTable):
         "name": _with_folded(data["name"]),
         "town": " ".join(sorted({name for place in towns for name in (place.name, places.town(place).name)})),
         "programs": _with_folded(" ".join(data.get("programs") or ())),
-        "description": _with_folded(" ".join(filter(None, [data.get("description"), data.get("insurance_notes")]))),
+        "description": _with_folded(data.get("description") or ""),
     }
 
 
@@ -147,15 +147,19 @@ def in_result_order(records):
     return sorted(records, key=lambda r: (r.data["name"].lower(), r.id))
 
 
-def vocabulary_terms(vocab: Vocabularies):
-    """[(field, vocabulary name, boost, slug)] of every vocabulary term, in the order of their numbers."""
+def vocabulary_terms(records, vocab: Vocabularies):
+    """[(field, vocabulary name, boost, slug)] of the vocabulary terms some record has, in the order of their
+    numbers (a term no program has finds nothing: most of the languages, for one)."""
+    used = set()
+    for record in records:
+        used.update((field, slug) for field, slugs in record_terms(record, vocab).items() for slug in slugs)
     return [(field, vocabulary, boost, term.slug) for field, vocabulary, boost in TERM_FIELDS
-            for term in vocab[vocabulary].terms]
+            for term in vocab[vocabulary].terms if (field, term.slug) in used]
 
 
-def term_numbers(vocab: Vocabularies):
-    """{(field, slug): number} of every vocabulary term (vocabulary_terms)."""
-    return {(field, slug): n for n, (field, _vocabulary, _boost, slug) in enumerate(vocabulary_terms(vocab))}
+def term_numbers(records, vocab: Vocabularies):
+    """{(field, slug): number} of the terms of vocabulary_terms."""
+    return {(field, slug): n for n, (field, _v, _b, slug) in enumerate(vocabulary_terms(records, vocab))}
 
 
 def filter_document(record, vocab: Vocabularies, places: PlaceTable, numbers):
@@ -201,9 +205,15 @@ def store_document(record, view, vocab: Vocabularies, places: PlaceTable, number
 
 
 def build_index(documents, fields):
-    """Return the serialised lunr index of the documents (a dict lunr.js's Index.load reads)."""
-    return lunr(ref="id", fields=[{"field_name": name, "boost": boost} for name, boost in fields],
-                documents=documents).serialize()
+    """Return the serialised lunr index of the documents (a dict lunr.js's Index.load reads), its term weights
+    rounded to two significant digits: they only order the results, and their digits were a tenth of a first
+    search's bytes."""
+    index = lunr(ref="id", fields=[{"field_name": name, "boost": boost} for name, boost in fields],
+                 documents=documents).serialize()
+    for _ref, vector in index["fieldVectors"]:
+        rounded = (float("%.2g" % weight) for weight in vector[1::2])
+        vector[1::2] = [int(weight) if weight.is_integer() else weight for weight in rounded]
+    return index
 
 
 def places_data(places: PlaceTable):
@@ -218,7 +228,7 @@ def places_data(places: PlaceTable):
 def shared_search_files(records, vocab: Vocabularies, places: PlaceTable):
     """{output path: text} of what every edition's search shares: both lunr indexes and the place table."""
     own = [{"id": str(n), **record_words(r, places)} for n, r in enumerate(in_result_order(records))]
-    terms = vocabulary_terms(vocab)
+    terms = vocabulary_terms(records, vocab)
     term_documents = [{"id": str(n), "text": _term_text(vocab[vocabulary][slug])}
                       for n, (_field, vocabulary, _boost, slug) in enumerate(terms)]
     index = {"version": INDEX_VERSION, "records": build_index(own, RECORD_FIELDS),
@@ -229,7 +239,7 @@ def shared_search_files(records, vocab: Vocabularies, places: PlaceTable):
 def edition_docs(records, views, vocab: Vocabularies, places: PlaceTable):
     """The edition's result-card documents (store_document), in result order."""
     view_by_id = {v["id"]: v for v in views}
-    numbers = term_numbers(vocab)
+    numbers = term_numbers(records, vocab)
     return [store_document(r, view_by_id[r.id], vocab, places, numbers) for r in in_result_order(records)]
 
 

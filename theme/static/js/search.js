@@ -308,8 +308,10 @@
     });
     var groups = group(results, origin, !!scores);
     if (unconfirmed.length) {
+      // Ordered as the matches are: by distance with a place (then the statewide ones, then the unlocated ones,
+      // each by name), else by relevance or name.
       groups.push({key: "unconfirmed", heading: S.unconfirmedHeading, hits: unconfirmed.sort(function (a, b) {
-        return nearOrder(a, b) || (scores ? b.score - a.score : 0) || byNumber(a, b);
+        return (origin ? nearOrder(a, b) : (scores ? b.score - a.score : 0)) || byNumber(a, b);
       })});
     }
     return {results: results, unconfirmed: unconfirmed, groups: groups, counts: counts, relax: relax};
