@@ -39,7 +39,14 @@ $(VENDOR)/lunr/lunr.min.js: node_modules/.package-lock.json
 	cp node_modules/lunr/lunr.min.js node_modules/lunr/LICENSE $(VENDOR)/lunr/
 	@touch $@
 
-assets: $(VENDOR)/lunr/lunr.min.js
+# The compare sheet's QR code is made in the browser; the map's boundaries (us-atlas, public domain) are read at
+# build time from node_modules and served as the site's own map/massachusetts.svg.
+$(VENDOR)/qrcode-generator/qrcode.js: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)/qrcode-generator
+	cp node_modules/qrcode-generator/dist/qrcode.js $(VENDOR)/qrcode-generator/  # MIT; its licence is in the file
+	@touch $@
+
+assets: $(VENDOR)/lunr/lunr.min.js $(VENDOR)/qrcode-generator/qrcode.js
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download is not used.
 chromium:

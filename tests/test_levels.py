@@ -180,7 +180,8 @@ def test_hours_scale_none_without_hours():
 
 def test_provider_page_hours_scale_is_described_in_words(fixture_site):
     html = (fixture_site / "providers" / "alpha-worcester" / "index.html").read_text(encoding="utf-8")
-    figure = html[html.index('<figure class="hours-scale"'):html.index("</figure>")]
+    start = html.index('<figure class="hours-scale"')
+    figure = html[start:html.index("</figure>", start)]
     assert 'data-band="iop"' in figure
     assert 'aria-hidden="true"' in figure.split("<svg", 1)[1].split(">", 1)[0]
     assert "12 hours a week: in the intensive outpatient (IOP) range." in figure

@@ -46,7 +46,7 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     output_folder.clear_leftovers(output)  # what a killed build left; a missing output is restored first
     output_folder.check(output, _sources(base, settings_file))  # before anything is written
     site = SiteData(base)  # read and validated once, before anything is rendered
-    site.search_files  # noqa: B018 - made once here, not by each edition's process
+    site.search_files, site.map_svg  # noqa: B018 - made once here, not by each edition's process
     staging = output_folder.Staging(output)
     try:
         editions = [read_settings(str(settings_file), override={

@@ -13,7 +13,8 @@ from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
 
-from . import compare_data, coverage, feed, open_data, search_index, search_shards, seo, structured_data, views
+from . import compare_data, coverage, feed, open_data, qr_codes, search_index, search_shards, seo, state_map
+from . import structured_data, views
 from .constant_gettext import ConstantGettext
 from .jsontext import json_dumps, write_files
 from .site_data import SiteData, providers_path
@@ -68,6 +69,7 @@ class ProviderGenerator(Generator):
             "today": site.today.isoformat(),
             "search_sharded": site.search_is_split,
             "IOP_REPOSITORY_URL": site.repository_url,
+            "state_map": state_map.projection(),
         })
 
     def generate_output(self, writer):
@@ -76,6 +78,7 @@ class ProviderGenerator(Generator):
             self._write_page(writer, save_as, template, extra)
         site, out = self.site, self.output_path
         write_files(out, site.search_files)
+        write_files(out, {state_map.MAP_PATH: site.map_svg})
         if site.search_is_split:
             write_files(out, search_shards.edition_search_files(site.records, self.views, site.vocab, site.places))
         else:
@@ -97,10 +100,15 @@ class ProviderGenerator(Generator):
         yield "index.html", "home", {}
         yield from listing("providers/", "directory", self.views)
         for view in self.views:
-            yield "providers/%s/index.html" % view["id"], "provider", {"provider": view}
+            address = seo.absolute(self.site_base, view["url"])
+            yield "providers/%s/index.html" % view["id"], "provider", {
+                "provider": view, "page_address": address, "qr": qr_codes.qr_svg(address)}
         yield "towns/index.html", "towns", {}
         for town in self.context["towns"]:
-            yield from listing("towns/%s/" % town["slug"], "town", town["providers"], town=town)
+            for save_as, template, extra in listing("towns/%s/" % town["slug"], "town", town["providers"], town=town):
+                first = (extra["pagination"] or {}).get("first", 1)
+                yield save_as, template, dict(extra, map=views.town_map(town, extra["page_members"], self.site.places,
+                                                                        first))
         yield "insurance/index.html", "payers", {}
         for payer in self.context["payers"]:
             yield from listing("insurance/%s/" % payer["slug"], "payer", payer["providers"], payer=payer)

@@ -106,6 +106,13 @@ class SiteData:
         return len(self.records) > self.shard_threshold
 
     @functools.cached_property
+    def map_svg(self):
+        """The base map of Massachusetts (state_map.map_svg), made once per build."""
+        from . import state_map
+
+        return state_map.map_svg()
+
+    @functools.cached_property
     def search_files(self):
         """{output path: text} of the search data every edition writes the same: made once per build."""
         from . import search_index, search_shards

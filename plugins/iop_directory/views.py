@@ -3,7 +3,7 @@
 import datetime
 from urllib.parse import urlsplit
 
-from . import derive, search_filters
+from . import derive, search_filters, state_map
 from .places import PlaceTable, slugify
 from .records import STALE_AFTER_DAYS, ProviderRecord
 from .translations import translations_for
@@ -266,7 +266,7 @@ def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTabl
     known = derive.known_fields(data)
     modes = derive.provider_modes(data)
     level_slugs = sorted(data.get("levels_of_care") or [], key=lambda s: levels[s].extra.get("order", 99))
-    return {
+    view = {
         "id": record.id,
         "name": data["name"],
         "url": "providers/%s/" % record.id,
@@ -309,6 +309,8 @@ def provider_view(record: ProviderRecord, vocab: Vocabularies, places: PlaceTabl
                           "note": data["iop_evidence"].get("note")}
         if derive.needs_confirmation(data, today) else None,
     }
+    view["map"] = provider_map(view)
+    return view
 
 
 def coverage_view(found, views, labels: Labels):
@@ -327,6 +329,35 @@ def coverage_view(found, views, labels: Labels):
         "fact_count": len(found.confirmed),
         "recent_days": STALE_AFTER_DAYS,
     }
+
+
+def _address(loc):
+    return ", ".join(filter(None, [loc["street"], loc["city"] or loc["town"], "MA", loc["zip"]]))
+
+
+def provider_map(view):
+    """The dots of a provider's map (its located places, numbered as listed on its page), or None."""
+    located = [loc for loc in view["locations"] or () if loc["lat"] is not None]
+    if not located:
+        return None
+    return {"markers": [dict(zip(("x", "y"), state_map.project(loc["lat"], loc["lon"])), id=view["id"], number=n,
+                             text=_address(loc), approximate=loc["approximate"])
+                        for n, loc in enumerate(located, 1)]}
+
+
+def town_map(town, members, places: PlaceTable, first=1):
+    """The dots of a town page's map: the town itself, and each listed program's places in the town, numbered as
+    the list numbers them from `first`."""
+    centre = places.place(town["name"])
+    markers = []
+    for n, view in enumerate(members, first):
+        for loc in view["locations"] or ():
+            if loc["lat"] is not None and loc["town_slug"] == town["slug"]:
+                x, y = state_map.project(loc["lat"], loc["lon"])
+                markers.append({"x": x, "y": y, "id": view["id"], "number": n, "text": view["name"],
+                                "url": view["url"], "approximate": loc["approximate"]})
+    origin = dict(zip(("x", "y"), state_map.project(centre.lat, centre.lon))) if centre else None
+    return {"markers": markers, "origin": origin}
 
 
 def group_by_town(views):
@@ -389,4 +420,4 @@ def list_pages(base_path: str, members: list, size: int):
         }
 
 
-__all__ = ["Labels", "labels_for", "search_facets", "coverage_view", "provider_view", "list_pages", "group_by_town", "group_by_payer", "hours_scale", "levels_view", "slugify"]
+__all__ = ["Labels", "labels_for", "search_facets", "coverage_view", "provider_map", "town_map", "provider_view", "list_pages", "group_by_town", "group_by_payer", "hours_scale", "levels_view", "slugify"]

@@ -48,6 +48,22 @@
     if (field) { field.value = ids.join(","); }
     var printUrl = document.getElementById("compare-print-url");
     if (printUrl) { printUrl.textContent = window.location.href; }
+    drawQr(window.location.href);
+  }
+
+  // The printed sheet's QR code: this comparison's address, made here (qrcode-generator, vendored from npm) since
+  // the address is chosen in the browser. Its SVG is parsed, never written as HTML.
+  function drawQr(url) {
+    var box = document.getElementById("compare-print-qr");
+    if (!box || typeof qrcode !== "function") { return; }
+    var code = qrcode(0, "M");
+    code.addData(url);
+    code.make();
+    var svg = new DOMParser().parseFromString(code.createSvgTag({cellSize: 1, margin: 2, scalable: true}),
+                                              "image/svg+xml").documentElement;
+    svg.setAttribute("aria-hidden", "true");
+    box.textContent = "";
+    box.appendChild(document.importNode(svg, true));
   }
 
   function notice(text, kind) {

@@ -41,6 +41,13 @@
   var editButton = document.getElementById("edit-search");
   var filtersButton = document.getElementById("filters-toggle");
   var filtersOn = document.getElementById("filters-on");
+  var mapSection = document.getElementById("results-map");
+  var mapSvg = mapSection.querySelector("svg");
+  var mapMarkers = mapSvg.querySelector(".map-markers");
+  var mapNote = document.getElementById("map-note");
+  var mapButton = document.getElementById("map-toggle");
+  var projection = JSON.parse(mapSvg.getAttribute("data-projection"));
+  var SVG_NS = "http://www.w3.org/2000/svg";
   var lang = document.documentElement.lang || "en";
   var searchUrl = new URL(form.getAttribute("action") || ".", document.baseURI);
   var dataUrl = new URL("data/", searchUrl);
@@ -261,7 +268,7 @@
     var best = null;
     (doc.locations || []).forEach(function (loc) {
       var miles = IOPPlaces.haversine(origin.lat, origin.lon, loc[0], loc[1]);
-      if (!best || miles < best.miles) { best = {miles: miles, approx: loc[2] === 1, town: loc[3]}; }
+      if (!best || miles < best.miles) { best = {miles: miles, approx: loc[2] === 1, town: loc[3], lat: loc[0], lon: loc[1]}; }
     });
     return best;
   }
@@ -496,7 +503,11 @@
   function card(hit, doc, level) {
     var item = el("li", "card result");
     item.setAttribute("data-provider-id", doc.id);
+    item.id = "result-" + doc.id;
     var title = el(level, "card-title");
+    var number = title.appendChild(el("span", "map-number", String(hit.number)));
+    number.setAttribute("aria-hidden", "true");  // the map's dots are named by number and name
+    title.appendChild(document.createTextNode(" "));
     var link = el("a", null, doc.name);
     link.href = new URL(doc.url, siteRoot).href;
     title.appendChild(link);
@@ -531,7 +542,74 @@
     compare.type = "button";
     compare.setAttribute("data-compare-id", doc.id);
     item.appendChild(compare);
+    if (addMarker(hit, doc)) {
+      var show = el("button", "secondary map-show", S.mapShow);
+      show.type = "button";
+      show.setAttribute("data-show-on-map", doc.id);
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(show);
+    }
     return item;
+  }
+
+  /* ---- the map of the results (the base map and its projection: plugins/iop_directory/state_map.py) ---- */
+
+  function svgEl(tag, attrs, text) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function project(lat, lon) {
+    return [(lon - projection.lon0) * projection.kx, (projection.lat0 - lat) * projection.ky];
+  }
+
+  function round1(n) { return Math.round(n * 10) / 10; }
+
+  function resetMap(outcome) {
+    while (mapMarkers.firstChild) { mapMarkers.removeChild(mapMarkers.firstChild); }
+    var all = outcome.results.concat(outcome.unconfirmed);
+    mapSection.hidden = !all.length;
+    if (outcome.origin) {
+      var xy = project(outcome.origin.lat, outcome.origin.lon);
+      var origin = svgEl("g", {"class": "map-origin", "data-map-origin": "", role: "img", "aria-label": S.mapOrigin,
+                               transform: "translate(" + round1(xy[0]) + " " + round1(xy[1]) + ")"});
+      origin.appendChild(svgEl("path", {d: "M-11 -11L11 11M-11 11L11 -11"}));
+      mapMarkers.appendChild(origin);
+    }
+    var statewide = all.filter(function (hit) { return hit.doc.statewide; }).length;
+    var unlocated = all.filter(function (hit) { return !hit.doc.statewide && !(hit.doc.locations || []).length; }).length;
+    var drawn = all.length - statewide - unlocated;
+    var said = [drawn === 1 ? S.mapDrawnOne : fmt("mapDrawnMany", {n: drawn})];
+    if (statewide) { said.push(fmt("mapStatewide", {n: statewide})); }
+    if (unlocated) { said.push(fmt("mapUnlocated", {n: unlocated})); }
+    mapNote.textContent = said.join(" ");
+  }
+
+  // A numbered dot for a located result, at its nearest place to the search's origin (else its first place),
+  // as a link to its card; false for a program without a place (a statewide virtual one is never drawn).
+  function addMarker(hit, doc) {
+    var place = hit.near || ((doc.statewide || !(doc.locations || []).length) ? null :
+      {lat: doc.locations[0][0], lon: doc.locations[0][1]});
+    if (!place) { return false; }
+    var xy = project(place.lat, place.lon);
+    var unconfirmed = !!(hit.open && hit.open.length);
+    var label = fmt("mapMarker", {n: hit.number, name: doc.name}) + (unconfirmed ? " (" + S.mapMightFit + ")" : "");
+    var dot = svgEl("a", {href: "#result-" + doc.id, "class": "map-dot " + (unconfirmed ? "unconfirmed" : "confirmed"),
+                          "data-map-marker": doc.id, "aria-label": label,
+                          transform: "translate(" + round1(xy[0]) + " " + round1(xy[1]) + ")"});
+    dot.appendChild(svgEl("circle", {r: 22}));
+    dot.appendChild(svgEl("text", {dy: 8, "aria-hidden": "true"}, String(hit.number)));
+    mapMarkers.appendChild(dot);
+    return true;
+  }
+
+  function select(id) {
+    mapMarkers.querySelectorAll(".selected").forEach(function (node) { node.classList.remove("selected"); });
+    var dot = mapMarkers.querySelector('[data-map-marker="' + CSS.escape(id) + '"]');
+    if (dot) { dot.classList.add("selected"); mapMarkers.appendChild(dot); }  // drawn last: on top of its neighbours
+    return dot;
   }
 
   // "Insurance: not yet confirmed — ask about MassHealth", one line per chosen filter the record does not settle.
@@ -611,11 +689,15 @@
       section.appendChild(list);
       frame.appendChild(section);
       var level = g.heading ? "h4" : "h3";
-      g.hits.forEach(function (hit) { pending.push({list: list, hit: hit, level: level}); });
+      g.hits.forEach(function (hit) {
+        hit.number = pending.length + 1;  // as the list counts, and the map's dots
+        pending.push({list: list, hit: hit, level: level});
+      });
     });
     var first = pending.splice(0, FIRST_CHUNK);
     return engine.cards(first.map(function (p) { return p.hit.n; })).then(function (docs) {
       if (generation !== searchGeneration) { return; }
+      resetMap(outcome);
       first.forEach(function (p, i) { p.list.appendChild(card(p.hit, docs[i], p.level)); });
       while (resultsEl.firstChild) { resultsEl.removeChild(resultsEl.firstChild); }
       resultsEl.appendChild(frame);
@@ -627,7 +709,8 @@
   }
 
   function more(pending, generation) {
-    var last = resultsEl.querySelector(".result-list > li:last-child");
+    var cards = resultsEl.querySelectorAll(".result-list > li");
+    var last = cards[cards.length - 1];  // the last card of the last group drawn so far
     function next() {
       if (generation !== searchGeneration) { return; }
       var batch = pending.splice(0, CHUNK);
@@ -680,6 +763,22 @@
 
   form.classList.add("enhanced");
   searchBar.hidden = false;
+  mapButton.addEventListener("click", function () {
+    reveal(mapButton, mapSection, mapButton.getAttribute("aria-expanded") !== "true");
+  });
+  // A dot brings its card into view; a card's "Show on the map" brings its dot into view.
+  mapMarkers.addEventListener("click", function (event) {
+    var dot = event.target.closest ? event.target.closest("[data-map-marker]") : null;
+    if (!dot) { return; }
+    event.preventDefault();
+    var id = dot.getAttribute("data-map-marker");
+    select(id);
+    var item = resultsEl.querySelector('[data-provider-id="' + CSS.escape(id) + '"]');
+    if (item) {
+      item.scrollIntoView({block: "center"});
+      item.querySelector(".card-title a").focus({preventScroll: true});
+    }
+  });
   editButton.addEventListener("click", function () {
     var open = editButton.getAttribute("aria-expanded") !== "true";
     reveal(editButton, fieldsEl, open);
@@ -716,6 +815,16 @@
     qInput.focus();
   });
   resultsEl.addEventListener("click", function (event) {
+    var shown = event.target.closest ? event.target.closest("[data-show-on-map]") : null;
+    if (shown) {
+      reveal(mapButton, mapSection, true);
+      var dot = select(shown.getAttribute("data-show-on-map"));
+      if (dot) {
+        mapSection.scrollIntoView({block: "nearest"});
+        dot.focus({preventScroll: true});
+      }
+      return;
+    }
     var button = event.target.closest ? event.target.closest("[data-remove-param]") : null;
     if (!button) { return; }
     var name = button.getAttribute("data-remove-param");
