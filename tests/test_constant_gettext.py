@@ -7,7 +7,7 @@ import pytest
 from jinja2 import DictLoader, Environment, pass_context
 
 from iop_directory.constant_gettext import ConstantGettext
-from iop_directory.generator import _fast_gettext, translations_for
+from iop_directory.translations import translations_for
 
 TEMPLATES = {
     "page.html": (
@@ -29,7 +29,6 @@ class Labels:
 def environment(translations, constant):
     env = Environment(loader=DictLoader(TEMPLATES), autoescape=True, extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(translations, newstyle=True)
-    env.globals["gettext"] = env.globals["_"] = _fast_gettext(translations)
     if constant:
         env.iop_gettext = translations.gettext
         env.add_extension(ConstantGettext)

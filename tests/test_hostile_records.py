@@ -133,3 +133,17 @@ def test_long_words_wrap_at_320_px(browser, hostile_server, path):
         assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("field, value", [
+    ("name", "Clinic \u061c x"),  # Arabic letter mark: a direction mark like U+200E and U+200F (F6)
+    ("name", "Clinic \u200f x"),
+    ("website", "https://example.org/\u061c"),
+])
+def test_every_direction_mark_is_refused_in_text_and_addresses(tmp_path, field, value):
+    text = (REPO / "tests" / "fixtures" / "providers" / "alpha-worcester.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^%s: .*$" % field, lambda _: "%s: %s" % (field, json.dumps(value)), text, count=1)
+    record = tmp_path / "alpha-worcester.yaml"
+    record.write_text(text, encoding="utf-8")
+    records, problems = RecordValidator().load_many([record], root=tmp_path)
+    assert records == [] and [p.field for p in problems if p.is_error] == [field]

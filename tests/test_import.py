@@ -288,3 +288,14 @@ def test_an_overlong_description_is_reported_not_dropped_silently(capsys, tmp_pa
     code, out, err = run(capsys, "import", str(source), "--source-url", SOURCE, "--providers", str(out_folder),
                          "--today", TEST_TODAY)
     assert code == 0 and "description of 2999 characters (at most 2000) not mapped" in out + err
+
+
+def test_json_nested_too_deep_is_bad_input_not_a_fault_of_iop(capsys, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (tmp_path / "providers").mkdir()
+    code, out, err = run(capsys, "import", str(deep), "--format", "hsds-json", "--source-url", SOURCE,
+                         "--providers", str(tmp_path / "providers"), "--today", TEST_TODAY)
+    assert code == 1 and "nested too deeply" in err
+    assert "fault of iop" not in err and "Traceback" not in err
+    assert list((tmp_path / "providers").iterdir()) == []

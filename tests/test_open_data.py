@@ -8,8 +8,6 @@ import shutil
 import jsonschema
 import pytest
 import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from conftest import FIXTURE_PROVIDERS, FIXTURES, REPO, build
 
@@ -189,26 +187,9 @@ def test_data_page_documents_files_and_licence(fixture_site):
         assert text in html, text
 
 
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-                           lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=25)
-
-
-@settings(max_examples=300, deadline=None)
-@given(JSON_VALUES, st.lists(JSON_VALUES, max_size=5))
-def test_data_files_written_in_pieces_are_the_same_text(value, rows):
-    """Large data files are written piece by piece (jsontext.json_chunks) and their rows kept encoded
-    (EncodedList): the file must still be exactly json_dumps of the whole, HTML-safe escapes included."""
-    from iop_directory.jsontext import EncodedList, json_chunks, json_dumps
-
-    assert "".join(json_chunks(value)) == json_dumps(value)
-    wrapped = {"rows": EncodedList(rows), "value": value, "nested": [EncodedList(rows[:2]), "</script>\u2028"]}
-    plain = {"rows": rows, "value": value, "nested": [rows[:2], "</script>\u2028"]}
-    assert "".join(json_chunks(wrapped)) == json_dumps(plain)
-
-
 def test_each_edition_publishes_the_open_data_with_its_own_urls_and_language(fixture_site):
-    """The /data/ files are made once per build and written for each edition with its base URL and language
-    (shared_files.py): the same records, each edition's own page URLs."""
+    """Each edition writes the /data/ files with its own base URL and language: the same records, each edition's
+    own page URLs."""
     from iop_directory.jsontext import json_dumps
 
     en_text = (fixture_site / "data" / "providers.json").read_text(encoding="utf-8")

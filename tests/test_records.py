@@ -334,3 +334,27 @@ def test_a_level_written_out_suggests_its_slug(validator, tmp_path):
         error = only_error(problems_of(validator, tmp_path, GOOD.replace("levels_of_care: [iop]",
                                                                          "levels_of_care: [%s]" % written))[1])
         assert "did you mean '%s'?" % slug in error.hint, error.format()
+
+
+def test_a_record_file_is_checked_to_be_a_regular_file_of_record_size_before_it_is_read(tmp_path):
+    """F4: a FIFO named as a record hung `iop validate`; a 1 GB file was read whole (2 GB of memory)."""
+    import os
+    import subprocess
+    import sys
+    import tracemalloc
+
+    huge = tmp_path / "huge.yaml"
+    with open(huge, "wb") as handle:
+        handle.truncate(1 << 30)  # sparse: no disk used
+    tracemalloc.start()
+    records, problems = RecordValidator().load_many([huge], root=tmp_path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert records == [] and "a provider record is at most" in problems[0].message
+    assert peak < 20 << 20  # nothing near the file's size was read
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    validate = subprocess.run([sys.executable, "-m", "iop_directory.cli", "validate", str(fifo)], capture_output=True,
+                              text=True, timeout=60, cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "plugins")})
+    assert validate.returncode == 1 and "is not a regular file" in validate.stderr

@@ -5,11 +5,8 @@ Reading and validation live in `records` (through `site_data`), display data in 
 environment, and the writer (pages) or jsontext.write_files (data files).
 """
 
-import gc
 import logging
 
-from jinja2 import pass_context
-from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
 
@@ -52,7 +49,6 @@ class ProviderGenerator(Generator):
         if self.site is None:
             self.site = SiteData(self.settings)
         site = self.site
-        gc.collect()  # the previous edition's generators and views, held in reference cycles
         labels = views.labels_for(self.lang)
         self.labels, self.site_base = labels, seo.site_base(self.settings)
         self.context["CANONICAL_SITEURL"] = self.site_base if self.settings.get("SITEURL") else ""
@@ -155,76 +151,6 @@ def edition_bases(settings, site_base):
     return [(lang, root if i == 0 else "%s/%s" % (root, lang)) for i, lang in enumerate(editions)]
 
 
-def _fast_gettext(translations):
-    """Jinja's newstyle gettext, with the result for strings without variables kept (same output, less work).
-
-    Pages call _() thousands of times per page set; jinja2.ext's version re-translates, wraps in Markup and
-    %-formats every time.
-    """
-    cache = {}
-
-    @pass_context
-    def gettext(__context, __string, **variables):
-        autoescape = __context.eval_ctx.autoescape
-        if variables:
-            text = translations.gettext(__string)
-            return (Markup(text) if autoescape else text) % variables
-        key = (__string, autoescape)
-        found = cache.get(key)
-        if found is None:
-            text = translations.gettext(__string)
-            found = cache[key] = (Markup(text) if autoescape else text) % {}
-        return found
-
-    return gettext
-
-
-def _rendered_once(env, template, name):
-    """Return macro `name` of `template`, keeping what it returns for each (first argument, other arguments).
-
-    A provider's result card is printed on the directory, its town pages and every insurance page that lists it;
-    most tracks' hours scales are one of a few dozen. What such a macro prints is a function of its arguments (it
-    is imported without the page's context), and its first argument (a provider view, an hours scale) is an
-    object nothing changes once made and that the edition keeps, so the first rendering serves every later call
-    with the same objects.
-    """
-    macro, kept = None, {}
-
-    def call(first, *args):
-        nonlocal macro
-        key = (id(first), args)
-        found = kept.get(key)
-        if found is not None and found[0] is first:
-            return found[1]
-        if macro is None:
-            macro = getattr(env.get_template(template).module, name)
-        html = macro(first, *args)
-        kept[key] = (first, html)
-        return html
-
-    return call
-
-
-def _rendered_per_value(env, template, name):
-    """Return macro `name` of `template`, keeping what it returns for each distinct tuple of arguments.
-
-    For the parts of every page that are a function of the site's root URL alone (_chrome.html): an edition has
-    a handful of distinct roots (one per folder depth with relative URLs), and thousands of pages.
-    """
-    macro, kept = None, {}
-
-    def call(*args):
-        nonlocal macro
-        html = kept.get(args)
-        if html is None:
-            if macro is None:
-                macro = getattr(env.get_template(template).module, name)
-            html = kept[args] = macro(*args)
-        return html
-
-    return call
-
-
 def install_translations(generator):
     """Give every Pelican generator's Jinja environment the gettext functions of the site's language."""
     env = getattr(generator, "env", None)
@@ -236,12 +162,7 @@ def install_translations(generator):
     env.install_gettext_translations(translations, newstyle=True)
     env.iop_gettext = translations.gettext  # for ConstantGettext: literals are translated when compiled
     env.add_extension(ConstantGettext)
-    env.globals["gettext"] = env.globals["_"] = _fast_gettext(translations)  # "_" skips jinja2.ext's alias hop
     env.filters.setdefault("tojson_safe", json_dumps)
-    env.globals["card"] = _rendered_once(env, "_macros.html", "card")
-    env.globals["hours_scale"] = _rendered_once(env, "_hours_scale.html", "hours_scale")
-    for part in ("head_links", "header_start", "header_nav", "header_search", "crisis", "page_end"):
-        env.globals["chrome_" + part] = _rendered_per_value(env, "_chrome.html", part)
 
 
 def get_generators(pelican):

@@ -14,7 +14,6 @@ import io
 import uuid
 
 from . import derive
-from .jsontext import EncodedList
 from .records import load_schema
 from .seo import absolute
 
@@ -128,7 +127,7 @@ def providers_json(records, views, places, base, lang="en"):
         "language": lang,
         "last_verified_newest": max((r.data["last_verified"] for r in records), default=None),
         "count": len(ordered),
-        "providers": EncodedList(provider_record(r, view_by_id[r.id], places, base) for r in ordered),
+        "providers": [provider_record(r, view_by_id[r.id], places, base) for r in ordered],
     }
 
 
@@ -217,9 +216,9 @@ def _phone_parts(phone):
 
 
 def hsds_tables(records, views, vocab, base):
-    """Return {table name: EncodedList of rows} of an HSDS 3.0 tabular export (as JSON) of all providers."""
+    """Return {table name: [rows]} of an HSDS 3.0 tabular export (as JSON) of all providers."""
     view_by_id = {v["id"]: v for v in views}
-    tables = {name: EncodedList() for name in HSDS_TABLES}  # each row encoded as it is added
+    tables = {name: [] for name in HSDS_TABLES}
     for record in sorted(records, key=lambda r: r.id):
         data, view, pid = record.data, view_by_id[record.id], record.id
         page_url = absolute(base, view["url"])

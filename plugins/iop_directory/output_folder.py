@@ -17,6 +17,7 @@ it into place in one step, so a visitor or a failed build never sees half a site
 import ctypes
 import errno
 import fcntl
+import glob
 import os
 import shutil
 import tempfile
@@ -59,17 +60,13 @@ def _leftovers(output: Path):
     """Our folders beside `output` (see LEFTOVER_KINDS), newest first."""
     found = []
     for kind in LEFTOVER_KINDS:
-        for path in output.parent.glob(".%s.%s-*" % (_glob_escape(output.name), kind)):
+        for path in output.parent.glob(".%s.%s-*" % (glob.escape(output.name), kind)):
             try:
                 if path.is_dir() and not path.is_symlink():
                     found.append((path.stat().st_mtime_ns, path))
             except OSError:
                 continue
     return [path for _, path in sorted(found, reverse=True)]
-
-
-def _glob_escape(name: str) -> str:
-    return "".join("[%s]" % c if c in "*?[" else c for c in name)
 
 
 def clear_leftovers(output: Path) -> None:

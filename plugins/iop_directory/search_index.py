@@ -21,7 +21,6 @@ import logging
 import unicodedata
 
 from lunr import lunr
-from lunr import stemmer as _lunr_stemmer
 
 from . import derive, search_filters, views
 from .jsontext import json_dumps
@@ -40,25 +39,6 @@ TERM_FIELDS = (("focus", "focus", 3), ("modalities", "modalities", 2), ("populat
 # and the tests' oracle read it whole).
 INDEX_FIELDS = RECORD_FIELDS + tuple((field, boost) for field, _vocabulary, boost in TERM_FIELDS)
 INDEX_VERSION = 2
-
-
-def _memoise_stemmer():
-    """The Porter stemmer is lunr.py's slowest step and sees the same few thousand words again and again."""
-    porter = _lunr_stemmer.porter_stemmer
-    if getattr(porter, "_iop_memoised", False):
-        return
-    original, stems = porter.stem, {}
-
-    def stem(word, metadata=None):
-        found = stems.get(word)
-        if found is None:
-            found = stems[word] = original(word)
-        return found
-
-    porter.stem, porter._iop_memoised = stem, True
-
-
-_memoise_stemmer()
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -162,7 +142,7 @@ def term_numbers(records, vocab: Vocabularies):
     return {(field, slug): n for n, (field, _v, _b, slug) in enumerate(vocabulary_terms(records, vocab))}
 
 
-def filter_document(record, vocab: Vocabularies, places: PlaceTable, numbers):
+def filter_document(record, vocab: Vocabularies, places: PlaceTable, numbers=None):
     """Return what the filters, distances and the term index read of one provider (language-free): per filter
     the values it confirms, and under "maybe" those it leaves unconfirmed ("*": every other; search_filters.py),
     its located places, whether it serves the whole state and the numbers of its vocabulary terms (`numbers`:
@@ -174,9 +154,10 @@ def filter_document(record, vocab: Vocabularies, places: PlaceTable, numbers):
         if coords is not None:
             town = places.town(views.location_place(loc, places))
             locations.append([coords.lat, coords.lon, 1 if coords.approximate else 0, town.name if town else ""])
-    doc = {"locations": locations, "statewide": derive.serves_statewide(data),
-           "terms": sorted(numbers[field, slug] for field, slugs in record_terms(record, vocab).items()
-                           for slug in slugs)}
+    doc = {"locations": locations, "statewide": derive.serves_statewide(data)}
+    if numbers is not None:  # the lunr path's term index; the split data finds terms in its term files
+        doc["terms"] = sorted(numbers[field, slug] for field, slugs in record_terms(record, vocab).items()
+                              for slug in slugs)
     facts = search_filters.record_facts(data, vocab)
     doc.update({param: list(f.yes) for param, f in facts.items()})
     doc["maybe"] = {param: f.maybe if f.maybe == search_filters.ANY else list(f.maybe)

@@ -73,8 +73,7 @@ def shared_search_files(records, vocab, places):
     the term files, the manifest, the filter data and the place table. Made once per build (site_data.py)."""
     ordered = search_index.in_result_order(records)
     term_files = _term_files([search_index.index_document(r, vocab, places) for r in ordered])
-    numbers = search_index.term_numbers(records, vocab)
-    filters = [search_index.filter_document(r, vocab, places, numbers) for r in ordered]
+    filters = [search_index.filter_document(r, vocab, places) for r in ordered]
     return {
         **term_files,
         "search/data/manifest.json": json_dumps({
