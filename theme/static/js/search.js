@@ -42,12 +42,7 @@
   var filtersButton = document.getElementById("filters-toggle");
   var filtersOn = document.getElementById("filters-on");
   var mapSection = document.getElementById("results-map");
-  var mapSvg = mapSection.querySelector("svg");
-  var mapMarkers = mapSvg.querySelector(".map-markers");
-  var mapNote = document.getElementById("map-note");
   var mapButton = document.getElementById("map-toggle");
-  var projection = JSON.parse(mapSvg.getAttribute("data-projection"));
-  var SVG_NS = "http://www.w3.org/2000/svg";
   var lang = document.documentElement.lang || "en";
   var searchUrl = new URL(form.getAttribute("action") || ".", document.baseURI);
   var dataUrl = new URL("data/", searchUrl);
@@ -542,7 +537,7 @@
     compare.type = "button";
     compare.setAttribute("data-compare-id", doc.id);
     item.appendChild(compare);
-    if (addMarker(hit, doc)) {
+    if (map.add(hit, doc)) {
       var show = el("button", "secondary map-show", S.mapShow);
       show.type = "button";
       show.setAttribute("data-show-on-map", doc.id);
@@ -550,66 +545,6 @@
       item.appendChild(show);
     }
     return item;
-  }
-
-  /* ---- the map of the results (the base map and its projection: plugins/iop_directory/state_map.py) ---- */
-
-  function svgEl(tag, attrs, text) {
-    var node = document.createElementNS(SVG_NS, tag);
-    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
-    if (text !== undefined) { node.textContent = text; }
-    return node;
-  }
-
-  function project(lat, lon) {
-    return [(lon - projection.lon0) * projection.kx, (projection.lat0 - lat) * projection.ky];
-  }
-
-  function round1(n) { return Math.round(n * 10) / 10; }
-
-  function resetMap(outcome) {
-    while (mapMarkers.firstChild) { mapMarkers.removeChild(mapMarkers.firstChild); }
-    var all = outcome.results.concat(outcome.unconfirmed);
-    mapSection.hidden = !all.length;
-    if (outcome.origin) {
-      var xy = project(outcome.origin.lat, outcome.origin.lon);
-      var origin = svgEl("g", {"class": "map-origin", "data-map-origin": "", role: "img", "aria-label": S.mapOrigin,
-                               transform: "translate(" + round1(xy[0]) + " " + round1(xy[1]) + ")"});
-      origin.appendChild(svgEl("path", {d: "M-11 -11L11 11M-11 11L11 -11"}));
-      mapMarkers.appendChild(origin);
-    }
-    var statewide = all.filter(function (hit) { return hit.doc.statewide; }).length;
-    var unlocated = all.filter(function (hit) { return !hit.doc.statewide && !(hit.doc.locations || []).length; }).length;
-    var drawn = all.length - statewide - unlocated;
-    var said = [drawn === 1 ? S.mapDrawnOne : fmt("mapDrawnMany", {n: drawn})];
-    if (statewide) { said.push(fmt("mapStatewide", {n: statewide})); }
-    if (unlocated) { said.push(fmt("mapUnlocated", {n: unlocated})); }
-    mapNote.textContent = said.join(" ");
-  }
-
-  // A numbered dot for a located result, at its nearest place to the search's origin (else its first place),
-  // as a link to its card; false for a program without a place (a statewide virtual one is never drawn).
-  function addMarker(hit, doc) {
-    var place = hit.near || ((doc.statewide || !(doc.locations || []).length) ? null :
-      {lat: doc.locations[0][0], lon: doc.locations[0][1]});
-    if (!place) { return false; }
-    var xy = project(place.lat, place.lon);
-    var unconfirmed = !!(hit.open && hit.open.length);
-    var label = fmt("mapMarker", {n: hit.number, name: doc.name}) + (unconfirmed ? " (" + S.mapMightFit + ")" : "");
-    var dot = svgEl("a", {href: "#result-" + doc.id, "class": "map-dot " + (unconfirmed ? "unconfirmed" : "confirmed"),
-                          "data-map-marker": doc.id, "aria-label": label,
-                          transform: "translate(" + round1(xy[0]) + " " + round1(xy[1]) + ")"});
-    dot.appendChild(svgEl("circle", {r: 22}));
-    dot.appendChild(svgEl("text", {dy: 8, "aria-hidden": "true"}, String(hit.number)));
-    mapMarkers.appendChild(dot);
-    return true;
-  }
-
-  function select(id) {
-    mapMarkers.querySelectorAll(".selected").forEach(function (node) { node.classList.remove("selected"); });
-    var dot = mapMarkers.querySelector('[data-map-marker="' + CSS.escape(id) + '"]');
-    if (dot) { dot.classList.add("selected"); mapMarkers.appendChild(dot); }  // drawn last: on top of its neighbours
-    return dot;
   }
 
   // "Insurance: not yet confirmed — ask about MassHealth", one line per chosen filter the record does not settle.
@@ -697,7 +632,7 @@
     var first = pending.splice(0, FIRST_CHUNK);
     return engine.cards(first.map(function (p) { return p.hit.n; })).then(function (docs) {
       if (generation !== searchGeneration) { return; }
-      resetMap(outcome);
+      map.reset(outcome);
       first.forEach(function (p, i) { p.list.appendChild(card(p.hit, docs[i], p.level)); });
       while (resultsEl.firstChild) { resultsEl.removeChild(resultsEl.firstChild); }
       resultsEl.appendChild(frame);
@@ -766,13 +701,8 @@
   mapButton.addEventListener("click", function () {
     reveal(mapButton, mapSection, mapButton.getAttribute("aria-expanded") !== "true");
   });
-  // A dot brings its card into view; a card's "Show on the map" brings its dot into view.
-  mapMarkers.addEventListener("click", function (event) {
-    var dot = event.target.closest ? event.target.closest("[data-map-marker]") : null;
-    if (!dot) { return; }
-    event.preventDefault();
-    var id = dot.getAttribute("data-map-marker");
-    select(id);
+  // A dot brings its card into view (results-map.js); a card's "Show on the map" brings its dot into view.
+  var map = IOPResultsMap.create(mapSection, fmt, function (id) {
     var item = resultsEl.querySelector('[data-provider-id="' + CSS.escape(id) + '"]');
     if (item) {
       item.scrollIntoView({block: "center"});
@@ -818,7 +748,7 @@
     var shown = event.target.closest ? event.target.closest("[data-show-on-map]") : null;
     if (shown) {
       reveal(mapButton, mapSection, true);
-      var dot = select(shown.getAttribute("data-show-on-map"));
+      var dot = map.select(shown.getAttribute("data-show-on-map"));
       if (dot) {
         mapSection.scrollIntoView({block: "nearest"});
         dot.focus({preventScroll: true});
