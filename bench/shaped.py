@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from iop_directory.places import load_places  # noqa: E402
 from iop_directory.yaml_loader import parse  # noqa: E402
-from synthetic import WORDS, _date  # noqa: E402
+from synthetic import WORDS, _date, command_line, record_folder  # noqa: E402
 
 TEXT_FIELDS = ("description", "phone_note", "insurance_notes", "accreditation", "notes")
 
@@ -92,10 +92,7 @@ def shaped_record(i, template, rng, zips_by_place, place_names):
 
 def write_records(folder, n, seed=1):
     """Write n records shaped like providers/*.yaml into folder (created if needed); return their paths."""
-    folder = Path(folder)
-    if folder.resolve() == (REPO / "providers").resolve():
-        raise SystemExit("refusing to write synthetic records into providers/")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = record_folder(folder)
     rng = random.Random(seed)
     places = load_places()
     zips_by_place = {}
@@ -115,10 +112,4 @@ def write_records(folder, n, seed=1):
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    seed = 1
-    if "--seed" in args:
-        at = args.index("--seed")
-        seed = int(args[at + 1])
-        del args[at:at + 2]
-    write_records(Path(args[1]), int(args[0]), seed)
+    command_line(write_records)

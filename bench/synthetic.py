@@ -107,12 +107,29 @@ def record_text(i, rng, zips, vocab):
     return "\n".join(lines) + "\n"
 
 
-def write_records(folder, n, seed=1):
-    """Write n synthetic records into folder (created if needed); return the list of paths."""
+def record_folder(folder) -> Path:
+    """`folder`, created if needed; never providers/ (synthetic records are for tests and benchmarks only)."""
     folder = Path(folder)
     if folder.resolve() == (REPO / "providers").resolve():
         raise SystemExit("refusing to write synthetic records into providers/")
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def command_line(write):
+    """`python <script> N FOLDER [--seed S]`: call write(FOLDER, N, S)."""
+    args = sys.argv[1:]
+    seed = 1
+    if "--seed" in args:
+        at = args.index("--seed")
+        seed = int(args[at + 1])
+        del args[at:at + 2]
+    write(Path(args[1]), int(args[0]), seed)
+
+
+def write_records(folder, n, seed=1):
+    """Write n synthetic records into folder (created if needed); return the list of paths."""
+    folder = record_folder(folder)
     rng = random.Random(seed)
     places = load_places()
     zips = sorted(places.zips.values(), key=lambda z: z.zip)
@@ -126,10 +143,4 @@ def write_records(folder, n, seed=1):
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    seed = 1
-    if "--seed" in args:
-        at = args.index("--seed")
-        seed = int(args[at + 1])
-        del args[at:at + 2]
-    write_records(Path(args[1]), int(args[0]), seed)
+    command_line(write_records)
