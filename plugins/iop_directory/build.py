@@ -2,9 +2,10 @@
 folder that replaces the output in one step only when every edition succeeded (output_folder.py).
 
 The records are read and validated once, and what every edition shares (site_data.SiteData: the records, the
-search index) is made once and handed to each edition's generator. The editions are built in forked processes,
-two at a time on a machine with two cores or more: each edition's views and pages are its own, and its memory
-is returned when it ends. A failed build leaves the previous site as it was.
+search data that does not depend on the language, the base map) is made once and handed to each edition's
+generator. The editions are built in forked processes, all at once on a machine with two cores or more: each
+edition's views and pages are its own, and its memory is returned when it ends. A failed build leaves the
+previous site as it was.
 """
 
 import logging
@@ -46,7 +47,7 @@ def build_site(settings_file: Path, output: Path, overrides: dict | None = None)
     output_folder.clear_leftovers(output)  # what a killed build left; a missing output is restored first
     output_folder.check(output, _sources(base, settings_file))  # before anything is written
     site = SiteData(base)  # read and validated once, before anything is rendered
-    site.search_files, site.map_svg  # noqa: B018 - made once here, not by each edition's process
+    site.search_files, site.filter_documents, site.map_svg  # noqa: B018 - made once here, not in each edition
     staging = output_folder.Staging(output)
     try:
         editions = [read_settings(str(settings_file), override={

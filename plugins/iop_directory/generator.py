@@ -75,10 +75,8 @@ class ProviderGenerator(Generator):
         site, out = self.site, self.output_path
         write_files(out, site.search_files)
         write_files(out, {state_map.MAP_PATH: site.map_svg})
-        if site.search_is_split:
-            write_files(out, search_shards.edition_search_files(site.records, self.views, site.vocab, site.places))
-        else:
-            write_files(out, search_index.edition_search_files(site.records, self.views, site.vocab, site.places))
+        edition_files = search_shards if site.search_is_split else search_index
+        write_files(out, edition_files.edition_search_files(site.records, self.views, site.filter_documents))
         write_files(out, compare_data.build_compare_files(self.views))
         write_files(out, open_data.open_data_files(site.records, self.views, site.vocab, site.places, self.site_base,
                                                    self.lang))

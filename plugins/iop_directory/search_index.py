@@ -165,11 +165,17 @@ def filter_document(record, vocab: Vocabularies, places: PlaceTable, numbers=Non
     return doc
 
 
-def store_document(record, view, vocab: Vocabularies, places: PlaceTable, numbers):
-    """Return what a result card and the filters need for one provider (the card's words in the edition's
-    language)."""
+def filter_documents(records, vocab: Vocabularies, places: PlaceTable, with_terms: bool):
+    """filter_document of every record, in result order: language-free, so made once per build (site_data.py);
+    `with_terms` for the lunr path's term index."""
+    numbers = term_numbers(records, vocab) if with_terms else None
+    return [filter_document(r, vocab, places, numbers) for r in in_result_order(records)]
+
+
+def card_words(view):
+    """What a result card prints of one provider, in the edition's language (the rest: filter_document)."""
     return {
-        "id": record.id,
+        "id": view["id"],
         "name": view["name"],
         "url": view["url"],
         "towns": [name for name, _ in view["towns"]],
@@ -181,7 +187,6 @@ def store_document(record, view, vocab: Vocabularies, places: PlaceTable, number
         "schedule_names": [b["name"] for b in view["schedule"]],
         "hours": sorted({t["hours_label"] for t in view["tracks"] or () if t["hours_label"]}),
         "listing_check": view["listing_check"] is not None,
-        **filter_document(record, vocab, places, numbers),
     }
 
 
@@ -217,14 +222,14 @@ def shared_search_files(records, vocab: Vocabularies, places: PlaceTable):
     return {"search/data/index.json": json_dumps(index), "search/data/places.json": json_dumps(places_data(places))}
 
 
-def edition_docs(records, views, vocab: Vocabularies, places: PlaceTable):
-    """The edition's result-card documents (store_document), in result order."""
+def edition_docs(records, views, filter_docs):
+    """The edition's result-card documents, in result order: each card's words with its program's filter
+    document (`filter_docs`: filter_documents, made once per build)."""
     view_by_id = {v["id"]: v for v in views}
-    numbers = term_numbers(records, vocab)
-    return [store_document(r, view_by_id[r.id], vocab, places, numbers) for r in in_result_order(records)]
+    return [{**card_words(view_by_id[r.id]), **doc} for r, doc in zip(in_result_order(records), filter_docs)]
 
 
-def edition_search_files(records, views, vocab: Vocabularies, places: PlaceTable):
+def edition_search_files(records, views, filter_docs):
     """{output path: text} of the edition's document store."""
     return {"search/data/docs.json": json_dumps({"version": INDEX_VERSION,
-                                                  "docs": edition_docs(records, views, vocab, places)})}
+                                                  "docs": edition_docs(records, views, filter_docs)})}

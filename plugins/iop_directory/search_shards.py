@@ -68,25 +68,25 @@ def term_key(term: str) -> str:
     return "".join("%04x" % ord(c) for c in term[:2])
 
 
-def shared_search_files(records, vocab, places):
+def shared_search_files(records, vocab, places, filter_docs):
     """{output path: text} of the files that are a function of the records alone, the same in every edition:
-    the term files, the manifest, the filter data and the place table. Made once per build (site_data.py)."""
+    the term files, the manifest, the filter data (`filter_docs`: search_index.filter_documents) and the place
+    table. Made once per build (site_data.py)."""
     ordered = search_index.in_result_order(records)
     term_files = _term_files([search_index.index_document(r, vocab, places) for r in ordered])
-    filters = [search_index.filter_document(r, vocab, places) for r in ordered]
     return {
         **term_files,
         "search/data/manifest.json": json_dumps({
             "version": 4, "count": len(ordered), "docs_per_file": DOCS_PER_FILE,
             "terms": sorted(path.split("/")[-1][:-5] for path in term_files)}),
-        "search/data/filters.json": json_dumps(filters),
+        "search/data/filters.json": json_dumps(filter_docs),
         "search/data/places.json": json_dumps(search_index.places_data(places)),
     }
 
 
-def edition_search_files(records, views, vocab, places):
+def edition_search_files(records, views, filter_docs):
     """Yield (output path, text) of the edition's result-card documents, DOCS_PER_FILE a file."""
-    docs = search_index.edition_docs(records, views, vocab, places)
+    docs = search_index.edition_docs(records, views, filter_docs)
     for start in range(0, len(docs), DOCS_PER_FILE):
         yield "search/data/docs/%d.json" % (start // DOCS_PER_FILE), json_dumps(docs[start:start + DOCS_PER_FILE])
 

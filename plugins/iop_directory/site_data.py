@@ -113,10 +113,18 @@ class SiteData:
         return state_map.map_svg()
 
     @functools.cached_property
+    def filter_documents(self):
+        """What the search's filters and distances read of each program, in result order (language-free; the
+        lunr path's documents carry their term numbers too): search_index.filter_documents."""
+        from . import search_index
+
+        return search_index.filter_documents(self.records, self.vocab, self.places, not self.search_is_split)
+
+    @functools.cached_property
     def search_files(self):
         """{output path: text} of the search data every edition writes the same: made once per build."""
         from . import search_index, search_shards
 
         if self.search_is_split:
-            return search_shards.shared_search_files(self.records, self.vocab, self.places)
+            return search_shards.shared_search_files(self.records, self.vocab, self.places, self.filter_documents)
         return search_index.shared_search_files(self.records, self.vocab, self.places)
