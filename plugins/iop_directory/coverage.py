@@ -19,7 +19,6 @@ class ProgramGaps:
     id: str
     name: str
     unknown: tuple  # COVERAGE_FACTS keys, in that order
-    last_verified: str
     needs_confirming: bool
 
 
@@ -47,7 +46,7 @@ def coverage(records, today: datetime.date) -> Coverage:
     """Return the Coverage of `records` on `today`."""
     known = {r.id: known_fields(r.data) for r in records}
     programs = [ProgramGaps(r.id, r.data["name"], tuple(k for k in COVERAGE_FACTS if not known[r.id][k]),
-                            str(r.data.get("last_verified")), needs_confirmation(r.data, today)) for r in records]
+                            needs_confirmation(r.data, today)) for r in records]
     programs.sort(key=lambda p: (-len(p.unknown), p.name.lower(), p.id))
     ages = [_age(r, today) for r in records]
     return Coverage(

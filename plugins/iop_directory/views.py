@@ -331,17 +331,13 @@ def coverage_view(found, views, labels: Labels):
     }
 
 
-def _address(loc):
-    return ", ".join(filter(None, [loc["street"], loc["city"] or loc["town"], "MA", loc["zip"]]))
-
-
 def provider_map(view):
     """The dots of a provider's map (its located places, numbered as listed on its page), or None."""
     located = [loc for loc in view["locations"] or () if loc["lat"] is not None]
     if not located:
         return None
     return {"markers": [dict(zip(("x", "y"), state_map.project(loc["lat"], loc["lon"])), id=view["id"], number=n,
-                             text=_address(loc), approximate=loc["approximate"])
+                             approximate=loc["approximate"])
                         for n, loc in enumerate(located, 1)]}
 
 
@@ -354,8 +350,7 @@ def town_map(town, members, places: PlaceTable, first=1):
         for loc in view["locations"] or ():
             if loc["lat"] is not None and loc["town_slug"] == town["slug"]:
                 x, y = state_map.project(loc["lat"], loc["lon"])
-                markers.append({"x": x, "y": y, "id": view["id"], "number": n, "text": view["name"],
-                                "url": view["url"], "approximate": loc["approximate"]})
+                markers.append({"x": x, "y": y, "id": view["id"], "number": n, "approximate": loc["approximate"]})
     origin = dict(zip(("x", "y"), state_map.project(centre.lat, centre.lon))) if centre else None
     return {"markers": markers, "origin": origin}
 
