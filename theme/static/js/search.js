@@ -319,10 +319,13 @@
     return {results: results, unconfirmed: unconfirmed, groups: groups, counts: counts, relax: relax};
   }
 
-  // Located programs by distance first, then the statewide virtual ones, then those whose place is unknown.
+  // Where a result stands with a place to measure from: located, statewide virtual, or place unknown, in this
+  // order; located ones by distance.
+  var PLACE_KINDS = ["nearby", "statewide", "unknown"];
+  function placeKind(hit) { return hit.near ? "nearby" : (hit.doc.statewide ? "statewide" : "unknown"); }
   function nearOrder(a, b) {
-    var rank = function (hit) { return hit.near ? 0 : (hit.doc.statewide ? 1 : 2); };
-    return rank(a) - rank(b) || (a.near && b.near ? a.near.miles - b.near.miles : 0);
+    return PLACE_KINDS.indexOf(placeKind(a)) - PLACE_KINDS.indexOf(placeKind(b)) ||
+      (a.near && b.near ? a.near.miles - b.near.miles : 0);
   }
 
   function group(results, origin, scored) {
@@ -330,18 +333,12 @@
       var list = results.slice().sort(function (a, b) { return (scored ? b.score - a.score : 0) || byNumber(a, b); });
       return [{key: "all", heading: null, hits: list}];
     }
-    var located = [], statewide = [], unknown = [];
-    results.forEach(function (hit) {
-      if (hit.near) { located.push(hit); } else if (hit.doc.statewide) { statewide.push(hit); } else { unknown.push(hit); }
-    });
-    located.sort(function (a, b) { return (a.near.miles - b.near.miles) || byNumber(a, b); });
-    statewide.sort(byNumber);
-    unknown.sort(byNumber);
-    return [
-      {key: "nearby", heading: fmt("nearbyHeading", {place: origin.label}), hits: located},
-      {key: "statewide", heading: S.statewideHeading, hits: statewide},
-      {key: "unknown", heading: S.unknownHeading, hits: unknown}
-    ].filter(function (g) { return g.hits.length; });
+    var headings = {nearby: fmt("nearbyHeading", {place: origin.label}), statewide: S.statewideHeading,
+                    unknown: S.unknownHeading};
+    return PLACE_KINDS.map(function (key) {
+      var hits = results.filter(function (hit) { return placeKind(hit) === key; });
+      return {key: key, heading: headings[key], hits: hits.sort(function (a, b) { return nearOrder(a, b) || byNumber(a, b); })};
+    }).filter(function (g) { return g.hits.length; });
   }
 
   function activeFilters(state) {
