@@ -108,7 +108,7 @@ class Staging:
         if not self.output.exists():
             os.rename(self.path, self.output)
         elif _exchange(self.path, self.output):
-            pass  # self.path now holds the old site, still locked by this build until it is removed below
+            pass  # self.path now holds the old site, removed below (the lock went with the new one's inode)
         else:
             retired = Path(tempfile.mkdtemp(prefix=".%s.retiring-" % self.output.name, dir=self.output.parent))
             os.rmdir(retired)
